@@ -1,0 +1,24 @@
+package app
+
+// Event names sent to the webview. frontend/src/lib/api/events.ts mirrors
+// them with their payload types; change both together.
+const (
+	// EventSyncStatus carries a SyncStatusDTO whenever the sync state changes.
+	EventSyncStatus = "sync:status"
+	// EventAccountsChanged carries an AccountsChangedDTO after an account is
+	// added, removed or re-keyed.
+	EventAccountsChanged = "accounts:changed"
+	// EventNavigate carries a NavigateDTO: the application menu asks the
+	// webview to show a screen (e.g. About opens Settings).
+	EventNavigate = "app:navigate"
+)
+
+// NavigateDTO asks the webview to show a screen by its route name.
+type NavigateDTO struct {
+	Route string `json:"route"`
+}
+
+// AccountsChangedDTO is the payload of EventAccountsChanged.
+type AccountsChangedDTO struct {
+	Accounts []AccountDTO `json:"accounts"`
+}
