@@ -1,0 +1,139 @@
+package metrics
+
+import (
+	"sort"
+	"time"
+)
+
+// Point is one change point of a daily MRR series: from the end of Day on,
+// the value is MRR (until the next point). Before the first point it is 0.
+type Point struct {
+	Day Day   `json:"day"`
+	MRR int64 `json:"mrr"`
+}
+
+// Series is one customer's daily end-of-day MRR in one currency, stored as
+// change points only. It is the unit the store materialises (one row per
+// customer, currency, day) and the unit of incremental work: when anything
+// of a customer changes, recompute that customer's series.
+type Series struct {
+	Customer string  `json:"customer"`
+	Currency string  `json:"currency"`
+	Points   []Point `json:"points"`
+}
+
+// At returns the end-of-day MRR at day d.
+func (s *Series) At(d Day) int64 {
+	i := sort.Search(len(s.Points), func(i int) bool { return s.Points[i].Day > d })
+	if i == 0 {
+		return 0
+	}
+	return s.Points[i-1].MRR
+}
+
+// DailyPoints turns a step function into end-of-day change points in loc:
+// the value of a day is the value after the last step dated that day.
+func DailyPoints(steps []Step, loc *time.Location) []Point {
+	var out []Point
+	cur := int64(0)
+	for i, st := range steps {
+		d := DayOf(st.At, loc)
+		if i+1 < len(steps) && DayOf(steps[i+1].At, loc) == d {
+			continue // a later step the same day wins
+		}
+		if st.MRR == cur {
+			continue
+		}
+		if n := len(out); n > 0 && out[n-1].Day == d {
+			out[n-1].MRR = st.MRR
+		} else {
+			out = append(out, Point{Day: d, MRR: st.MRR})
+		}
+		cur = st.MRR
+	}
+	return out
+}
+
+// CustomerSeries computes a customer's daily MRR change points, one Series
+// per currency, from the timelines of the customer's subscriptions (deleted
+// customers and canceled subscriptions included: history counts).
+func CustomerSeries(customer string, tls []Timeline, s Settings) []Series {
+	s = s.norm()
+	type ev struct {
+		day Day
+		sub int
+		v   int64
+	}
+	byCur := map[string][]ev{}
+	var curs []string
+	for i := range tls {
+		info := tls[i].Info()
+		pts := DailyPoints(tls[i].Steps(s), s.Location)
+		if len(pts) == 0 {
+			continue
+		}
+		if _, ok := byCur[info.Currency]; !ok {
+			curs = append(curs, info.Currency)
+		}
+		for _, p := range pts {
+			byCur[info.Currency] = append(byCur[info.Currency], ev{p.Day, i, p.MRR})
+		}
+	}
+	sort.Strings(curs)
+	out := make([]Series, 0, len(curs))
+	for _, cur := range curs {
+		evs := byCur[cur]
+		sort.SliceStable(evs, func(a, b int) bool { return evs[a].day < evs[b].day })
+		vals := map[int]int64{}
+		sum := int64(0)
+		var pts []Point
+		for i, e := range evs {
+			sum += e.v - vals[e.sub]
+			vals[e.sub] = e.v
+			if i+1 < len(evs) && evs[i+1].day == e.day {
+				continue
+			}
+			last := int64(0)
+			if n := len(pts); n > 0 {
+				last = pts[n-1].MRR
+			}
+			if sum != last {
+				pts = append(pts, Point{Day: e.day, MRR: sum})
+			}
+		}
+		if len(pts) > 0 {
+			out = append(out, Series{Customer: customer, Currency: cur, Points: pts})
+		}
+	}
+	return out
+}
+
+// BuildSeries computes every customer's series from all subscription
+// timelines (the full rebuild), ordered by currency then customer.
+func BuildSeries(tls []Timeline, s Settings) []Series {
+	by := map[string][]Timeline{}
+	var custs []string
+	for _, tl := range tls {
+		c := tl.Info().Customer
+		if _, ok := by[c]; !ok {
+			custs = append(custs, c)
+		}
+		by[c] = append(by[c], tl)
+	}
+	var out []Series
+	for _, c := range custs {
+		out = append(out, CustomerSeries(c, by[c], s)...)
+	}
+	SortSeries(out)
+	return out
+}
+
+// SortSeries orders series by currency, then customer.
+func SortSeries(ss []Series) {
+	sort.Slice(ss, func(i, j int) bool {
+		if ss[i].Currency != ss[j].Currency {
+			return ss[i].Currency < ss[j].Currency
+		}
+		return ss[i].Customer < ss[j].Customer
+	})
+}
