@@ -98,9 +98,9 @@ func example3(t *testing.T) []Timeline {
 
 func TestExample3Discounts(t *testing.T) {
 	type monthWant struct {
-		month                      string
-		end, subs                  int64
-		churn, expansion, reactiv  int64
+		month                     string
+		end, subs                 int64
+		churn, expansion, reactiv int64
 	}
 	for _, c := range []struct {
 		mode  string

@@ -12,7 +12,7 @@ import (
 // SubVersion is one observed state of a subscription: Sub is what the
 // subscription looked like from At (unix seconds) until the next version.
 type SubVersion struct {
-	At  int64               `json:"at"`
+	At  int64                `json:"at"`
 	Sub backend.Subscription `json:"sub"`
 }
 
