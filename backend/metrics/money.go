@@ -2,6 +2,7 @@ package metrics
 
 import (
 	"billfold/backend"
+	"fmt"
 	"math/big"
 	"strings"
 )
@@ -110,3 +111,5 @@ func itoa(n int64) string {
 func isZeroDecimal(c string) bool { return backend.IsZeroDecimal(c) }
 
 func lower(s string) string { return strings.ToLower(s) }
+
+func errorf(format string, args ...any) error { return fmt.Errorf(format, args...) }
