@@ -33,6 +33,8 @@ type Env struct {
 	Getenv func(string) string
 	// Version is the build's version string.
 	Version string
+	// Verifier checks Stripe keys for `accounts` (accounts.go); nil: not wired.
+	Verifier VerifierFactory
 }
 
 // Command is one headless command.
@@ -49,6 +51,7 @@ func commands() []Command {
 	return []Command{
 		{Name: "help", Summary: "show the commands and their usage", Usage: "billfold help [COMMAND]", Run: runHelp},
 		{Name: "version", Summary: "print the version", Usage: "billfold version [--json]", Run: runVersion},
+		{Name: "accounts", Summary: "list, add, rotate, verify, rename or remove Stripe accounts and their keys", Usage: accountsUsage, Run: runAccounts},
 	}
 }
 

@@ -78,7 +78,7 @@ func (p *memProvider) entries() map[string]string {
 // blockingProvider blocks every call until release is closed.
 type blockingProvider struct{ release chan struct{} }
 
-func (b blockingProvider) Set(string, string, string) error  { <-b.release; return nil }
+func (b blockingProvider) Set(string, string, string) error   { <-b.release; return nil }
 func (b blockingProvider) Get(string, string) (string, error) { <-b.release; return "", nil }
 func (b blockingProvider) Delete(string, string) error        { <-b.release; return nil }
 

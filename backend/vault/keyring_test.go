@@ -152,9 +152,13 @@ func TestVaultKeyringTimeout(t *testing.T) {
 
 type panicProvider struct{}
 
-func (panicProvider) Set(string, string, string) error  { panic("boom") }
-func (panicProvider) Get(string, string) (string, error) { var m map[string]int; m["x"]++; return "", nil }
-func (panicProvider) Delete(string, string) error        { panic("boom") }
+func (panicProvider) Set(string, string, string) error { panic("boom") }
+func (panicProvider) Get(string, string) (string, error) {
+	var m map[string]int
+	m["x"]++
+	return "", nil
+}
+func (panicProvider) Delete(string, string) error { panic("boom") }
 
 func TestKeyringPanicIsAnError(t *testing.T) {
 	k := NewKeyring(panicProvider{}, 0, 0)

@@ -581,12 +581,18 @@ func checkLabel(label string) error {
 
 // defaultLabel is "<name> (<mode>)", numbered when taken.
 func defaultLabel(accts []Account, ver Verified, mode backend.Mode) string {
-	name := strings.TrimSpace(ver.Name)
-	if name == "" || checkLabel(name) != nil {
-		name = ver.AccountID
-	}
+	// Names come from Stripe (untrusted): control characters become spaces.
+	name := strings.Join(strings.Fields(strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) {
+			return ' '
+		}
+		return r
+	}, strings.ToValidUTF8(ver.Name, " "))), " ")
 	if r := []rune(name); len(r) > 60 {
 		name = string(r[:60])
+	}
+	if name == "" || checkLabel(name) != nil {
+		name = ver.AccountID
 	}
 	base := fmt.Sprintf("%s (%s)", name, mode)
 	label := base
