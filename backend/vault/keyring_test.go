@@ -19,7 +19,7 @@ func sprint(v any) string { return fmt.Sprintf("%v %+v %#v %s", v, v, v, v) }
 
 // TestGoKeyringMock runs the go-keyring adapter against go-keyring's own
 // mock provider: the round trip and each error it can return.
-func TestGoKeyringMock(t *testing.T) {
+func TestMockProviderErrors(t *testing.T) {
 	ctx := context.Background()
 	keyring.MockInit()
 	k := NewKeyring(goKeyring{}, 0, 0)
