@@ -368,7 +368,7 @@ func TestRestrictedKeyAccountFallbackIsStable(t *testing.T) {
 	c := newClient(t, srv.URL, func(o *Options) { o.Key = mustKey(t, "rk_test_abcdefghijklmnop1234") })
 	a, _, fb, err := c.AccountID(context.Background())
 	b, _, _, err2 := c.AccountID(context.Background())
-	if err != nil || err2 != nil || !fb || a != b || !strings.HasPrefix(a, "acct_key_") || strings.Contains(a, "abcdefghijklmnop") {
+	if err != nil || err2 != nil || !fb || a != b || !strings.HasPrefix(a, "acct_key") || strings.Contains(a, "abcdefghijklmnop") {
 		t.Fatalf("%q %q %v %v %v", a, b, fb, err, err2)
 	}
 }
@@ -414,5 +414,22 @@ func TestBucket(t *testing.T) {
 	g := DefaultLimits(backend.ModeTest, true)
 	if d.Global != 80 || d.Endpoint != 20 || g.Global != 10 || g.Endpoint != 10 {
 		t.Fatalf("defaults %+v %+v", d, g)
+	}
+}
+
+func TestPricesExpandTiers(t *testing.T) {
+	s, srv := newStub(t, jsonStep(200, `{"object":"list","has_more":false,"data":[]}`), jsonStep(200, `{"id":"price_1","object":"price","created":1,"tiers":[]}`))
+	c := newClient(t, srv.URL, nil)
+	if _, err := c.ListPage(context.Background(), backend.TypePrices, 0, 10, "", 100); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Retrieve(context.Background(), backend.TypePrices, "price_1"); err != nil {
+		t.Fatal(err)
+	}
+	if got := s.reqs[0].URL.Query()["expand[]"]; fmt.Sprint(got) != "[data.tiers]" {
+		t.Fatalf("list expand %v", got)
+	}
+	if got := s.reqs[1].URL.Query()["expand[]"]; fmt.Sprint(got) != "[tiers]" {
+		t.Fatalf("retrieve expand %v", got)
 	}
 }

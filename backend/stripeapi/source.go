@@ -27,12 +27,14 @@ type resource struct {
 	// nested list of the object id.
 	nestedList func(id string) (ep, path string, q *form.Values)
 	statusAll  bool
+	// expand names a field Stripe leaves out unless expanded (price tiers)
+	expand string
 }
 
 var resources = map[backend.ObjectType]resource{
 	backend.TypeCustomers: {path: "/v1/customers"},
 	backend.TypeProducts:  {path: "/v1/products"},
-	backend.TypePrices:    {path: "/v1/prices"},
+	backend.TypePrices:    {path: "/v1/prices", expand: "tiers"}, // tiered prices are useless without them
 	backend.TypeCoupons:   {path: "/v1/coupons"},
 	backend.TypeSubscriptions: {path: "/v1/subscriptions", statusAll: true, nested: "items",
 		nestedList: func(id string) (string, string, *form.Values) {
@@ -77,6 +79,9 @@ func (c *Client) ListPage(ctx context.Context, typ backend.ObjectType, gte, lt i
 	}
 	if r.statusAll {
 		q.Add("status", "all")
+	}
+	if r.expand != "" {
+		q.Add("expand[]", "data."+r.expand)
 	}
 	body, err := c.get(ctx, "GET "+r.path, r.path, q)
 	if err != nil {
@@ -195,7 +200,12 @@ func (c *Client) Retrieve(ctx context.Context, typ backend.ObjectType, id string
 	if id == "" {
 		return backend.RawObject{}, backend.Errorf(backend.EINVALID, "retrieve %s: empty id", typ)
 	}
-	body, err := c.get(ctx, "GET "+r.path+"/{id}", r.path+"/"+url.PathEscape(id), nil)
+	var q *form.Values
+	if r.expand != "" {
+		q = &form.Values{}
+		q.Add("expand[]", r.expand)
+	}
+	body, err := c.get(ctx, "GET "+r.path+"/{id}", r.path+"/"+url.PathEscape(id), q)
 	if err != nil {
 		return backend.RawObject{}, fmt.Errorf("retrieve %s %s: %w", typ, id, err)
 	}
@@ -257,7 +267,7 @@ func (c *Client) Account(ctx context.Context) (Account, error) {
 }
 
 // AccountID returns the account's id from /v1/account. A restricted key
-// without access to it (403) gets a stable local id instead: "acct_key_"
+// without access to it (403) gets a stable local id instead: "acct_key"
 // and 16 hex digits of a SHA-256 over a fixed prefix and the key, so the
 // same key always maps to the same local database; the key itself cannot be
 // recovered from it. fallback reports which one was used.
@@ -268,7 +278,7 @@ func (c *Client) AccountID(ctx context.Context) (id string, created int64, fallb
 	}
 	if backend.ErrorCode(err) == backend.EFORBIDDEN && c.key.Restricted() {
 		sum := sha256.Sum256([]byte("billfold-account-id:" + c.key.Reveal()))
-		return "acct_key_" + hex.EncodeToString(sum[:8]), 0, true, nil
+		return "acct_key" + hex.EncodeToString(sum[:8]), 0, true, nil
 	}
 	return "", 0, false, err
 }

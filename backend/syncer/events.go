@@ -225,7 +225,9 @@ func (s *Syncer) collapse(events []backend.Event) (map[objKey]*change, []objKey,
 	})
 	for _, c := range changes {
 		del := c.fromEvent && isDeletion(c.latest, c.key.t)
-		c.refetch = !del && (!c.fromEvent || c.sameSec > 1 || c.latest.APIVersion != backend.StripeAPIVersion || c.obj.truncated())
+		// event payloads of prices lack their tiers (shown only when expanded)
+		c.refetch = !del && (!c.fromEvent || c.sameSec > 1 || c.latest.APIVersion != backend.StripeAPIVersion ||
+			c.obj.truncated() || c.key.t == backend.TypePrices)
 	}
 	return changes, order, nil
 }
