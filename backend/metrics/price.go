@@ -2,6 +2,7 @@ package metrics
 
 import (
 	"math/big"
+	"strconv"
 	"strings"
 
 	"billfold/backend"
@@ -128,6 +129,9 @@ func ItemMonthly(item *backend.SubscriptionItem, s Settings) (*big.Rat, bool) {
 }
 
 func itemMonthly(p *backend.Price, q int64, s *Settings) (*big.Rat, bool) {
+	if r, ok, fast := itemMonthlyFast(p, q, s); fast {
+		return r, ok
+	}
 	a, ok := itemAmount(p, q)
 	if !ok || a.Sign() == 0 {
 		return nil, false
@@ -137,4 +141,57 @@ func itemMonthly(p *backend.Price, q int64, s *Settings) (*big.Rat, bool) {
 		return nil, false
 	}
 	return a.Mul(a, f), true
+}
+
+// itemMonthlyFast handles the common case (per-unit integer amount, default
+// factors) with one exact fraction of int64s; fast is false when the general
+// path must run.
+func itemMonthlyFast(p *backend.Price, q int64, s *Settings) (r *big.Rat, ok, fast bool) {
+	if p == nil || p.Recurring == nil || p.Type == "one_time" || p.Recurring.UsageType == "metered" {
+		return nil, false, true
+	}
+	if p.BillingScheme == "tiered" || !s.defaultFactors {
+		return nil, false, false
+	}
+	var a int64
+	switch {
+	case p.UnitAmountDecimal != "":
+		v, err := strconv.ParseInt(p.UnitAmountDecimal, 10, 64)
+		if err != nil {
+			return nil, false, false
+		}
+		a = v
+	case p.UnitAmount != nil:
+		a = *p.UnitAmount
+	default:
+		return nil, false, true
+	}
+	if q < 0 {
+		q = 0
+	}
+	q = transformQuantity(p, q)
+	n := p.Recurring.IntervalCount
+	if n <= 0 {
+		n = 1
+	}
+	const limit = 1 << 50
+	if a < 0 || a > limit/(q+1) || n > 1<<20 {
+		return nil, false, false
+	}
+	num, den := a*q, n
+	switch p.Recurring.Interval {
+	case "month":
+	case "year":
+		den *= 12
+	case "week":
+		num, den = num*52, den*12
+	case "day":
+		num, den = num*365, den*12
+	default:
+		return nil, false, true
+	}
+	if num == 0 {
+		return nil, false, true
+	}
+	return new(big.Rat).SetFrac64(num, den), true, true
 }

@@ -63,6 +63,8 @@ type Settings struct {
 	LTVMode               LTVMode
 	// Location is the reporting time zone; nil means UTC.
 	Location *time.Location
+
+	defaultFactors bool // set by norm: week and day factors are 52/12 and 365/12
 }
 
 // Defaults returns the default settings (Stripe's conventions, UTC).
@@ -102,6 +104,7 @@ func (s Settings) norm() Settings {
 	if s.Location == nil {
 		s.Location = time.UTC
 	}
+	s.defaultFactors = s.WeekFactor.Cmp(d.WeekFactor) == 0 && s.DayFactor.Cmp(d.DayFactor) == 0
 	return s
 }
 

@@ -104,8 +104,15 @@ func amountsOf(sub *backend.Subscription, c *evalCtx) versionAmounts {
 			m.Mul(m, c.taxRatio)
 		}
 		va.base.Add(va.base, m)
-		if va.billing == nil && it.Price.Recurring != nil && it.Price.Recurring.UsageType != "metered" {
-			va.billing, _ = monthFactor(it.Price.Recurring.Interval, it.Price.Recurring.IntervalCount, c.s)
+	}
+	if sub.Discount == nil {
+		return va
+	}
+	for i := range sub.Items.Data {
+		r := sub.Items.Data[i].Price.Recurring
+		if r != nil && r.UsageType != "metered" {
+			va.billing, _ = monthFactor(r.Interval, r.IntervalCount, c.s)
+			break
 		}
 	}
 	if va.billing == nil {
@@ -172,7 +179,7 @@ func billingSeconds(f *big.Rat) int64 {
 		return 0
 	}
 	months := new(big.Rat).Inv(f)
-	sec := months.Mul(months, big.NewRat(36525*864, 12*100))
+	sec := months.Mul(months, big.NewRat(36525*864, 12))
 	return roundHalfAway(sec)
 }
 
@@ -208,9 +215,6 @@ func evalAt(sub *backend.Subscription, va *versionAmounts, t int64, c *evalCtx) 
 		return 0
 	}
 	if sub.TrialStart != nil && sub.TrialEnd != nil && *sub.TrialStart <= t && t < *sub.TrialEnd {
-		return 0
-	}
-	if sub.TrialStart == nil && sub.TrialEnd != nil && t < *sub.TrialEnd && sub.Status == "trialing" {
 		return 0
 	}
 	if s.ChurnRecognition == AtRequest {
@@ -336,7 +340,9 @@ func (tl *Timeline) Steps(s Settings) []Step {
 		if sub.Status == "past_due" {
 			if i == 0 || vs[i-1].Sub.Status != "past_due" {
 				pastDueSince = v.At
-				if i == 0 && sub.CurrentPeriodStart > 0 && sub.CurrentPeriodStart < v.At {
+				if i == 0 && sub.CurrentPeriodStart > 0 {
+					// first known state: past_due since the failing
+					// invoice of the current period
 					pastDueSince = sub.CurrentPeriodStart
 				}
 				if i > 0 {
