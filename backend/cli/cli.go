@@ -51,6 +51,7 @@ func commands() []Command {
 	return []Command{
 		{Name: "help", Summary: "show the commands and their usage", Usage: "billfold help [COMMAND]", Run: runHelp},
 		{Name: "version", Summary: "print the version", Usage: "billfold version [--json]", Run: runVersion},
+		{Name: "sandbox", Summary: "run the Stripe API emulator on loopback, or dump a generated business", Usage: sandboxUsage, Run: runSandbox},
 		{Name: "accounts", Summary: "list, add, rotate, verify, rename or remove Stripe accounts and their keys", Usage: accountsUsage, Run: runAccounts},
 	}
 }
