@@ -59,7 +59,9 @@ func TestSubscriptionRules(t *testing.T) {
 		{"pause_collection", func(s *backend.Subscription) { s.PauseCollection = &backend.PauseCollection{Behavior: "void"} }, nil, 0},
 		{"pause_collection counts", func(s *backend.Subscription) { s.PauseCollection = &backend.PauseCollection{Behavior: "void"} },
 			func(s *Settings) { s.PauseCollectionCounts = true }, 10000},
-		{"pause resumed", func(s *backend.Subscription) { s.PauseCollection = &backend.PauseCollection{Behavior: "void", ResumesAt: p64(at - 1)} }, nil, 10000},
+		{"pause resumed", func(s *backend.Subscription) {
+			s.PauseCollection = &backend.PauseCollection{Behavior: "void", ResumesAt: p64(at - 1)}
+		}, nil, 10000},
 		{"cancel_at_period_end at_request", func(s *backend.Subscription) { s.CancelAtPeriodEnd, s.CanceledAt = true, p64(at-86400) }, nil, 0},
 		{"cancel_at_period_end at_period_end", func(s *backend.Subscription) { s.CancelAtPeriodEnd, s.CanceledAt = true, p64(at-86400) },
 			func(s *Settings) { s.ChurnRecognition = AtPeriodEnd }, 10000},
@@ -104,7 +106,9 @@ func TestSubscriptionRules(t *testing.T) {
 			s.Discount = &backend.Discount{Coupon: percentCoupon("once", "50"), Start: at - 40*86400}
 		}, func(s *Settings) { s.DiscountMode = AllActive }, 10000},
 		{"tax inclusive scaled", func(s *backend.Subscription) { s.Items.Data = []backend.SubscriptionItem{item(inclusive, 1)} }, nil, 10000},
-		{"week factor setting", func(s *backend.Subscription) { s.Items.Data = []backend.SubscriptionItem{item(recurring("week", 1, 1000), 1)} },
+		{"week factor setting", func(s *backend.Subscription) {
+			s.Items.Data = []backend.SubscriptionItem{item(recurring("week", 1, 1000), 1)}
+		},
 			func(s *Settings) { s.WeekFactor = big.NewRat(4, 1) }, 4000},
 	}
 	for _, c := range cases {

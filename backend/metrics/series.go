@@ -137,3 +137,22 @@ func SortSeries(ss []Series) {
 		return ss[i].Customer < ss[j].Customer
 	})
 }
+
+// CustomerCurrencies maps each customer to its currency, derived from its
+// subscriptions (the latest subscription's currency wins). Deleted
+// customers are included: they count historically.
+func CustomerCurrencies(tls []Timeline) map[string]string {
+	out := map[string]string{}
+	latest := map[string]int64{}
+	for i := range tls {
+		in := tls[i].Info()
+		if in.Customer == "" || in.Currency == "" {
+			continue
+		}
+		at := tls[i].Versions[len(tls[i].Versions)-1].Sub.StartDate
+		if prev, ok := latest[in.Customer]; !ok || at >= prev {
+			out[in.Customer], latest[in.Customer] = in.Currency, at
+		}
+	}
+	return out
+}
