@@ -79,11 +79,10 @@ type Product struct {
 
 // Recurring is a price's billing interval.
 type Recurring struct {
-	AggregateUsage  *string `json:"aggregate_usage"`
-	Interval        string  `json:"interval"`
-	IntervalCount   int64   `json:"interval_count"`
-	TrialPeriodDays *int64  `json:"trial_period_days"`
-	UsageType       string  `json:"usage_type"`
+	AggregateUsage *string `json:"aggregate_usage"`
+	Interval       string  `json:"interval"`
+	IntervalCount  int64   `json:"interval_count"`
+	UsageType      string  `json:"usage_type"`
 }
 
 // Tier is one tier of a tiered price; UpTo nil is infinity.

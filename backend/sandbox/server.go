@@ -1256,9 +1256,7 @@ func (st *store) expandParts(raw []byte, paths [][]string, depth int) ([]byte, *
 				json.Unmarshal(m["id"], &id)
 				if e := st.cols["prices"].byID[id]; e != nil {
 					tiers := e.obj.(*Price).Tiers
-					if tiers == nil {
-						m[f] = json.RawMessage("null")
-					} else {
+					if tiers != nil { // per-unit prices have no tiers field
 						m[f] = mustJSON(tiers)
 					}
 					continue
