@@ -603,9 +603,16 @@ func defaultLabel(accts []Account, ver Verified, mode backend.Mode) string {
 }
 
 // scrub replaces secret with its masked form in err's message. An error
-// that contained the key loses its chain (which may hold the key).
+// whose chain contains the key anywhere loses its chain.
 func scrub(err error, secret string) error {
-	if err == nil || secret == "" || !strings.Contains(err.Error(), secret) {
+	if err == nil || secret == "" {
+		return err
+	}
+	leaks := false
+	for e := err; e != nil && !leaks; e = errors.Unwrap(e) {
+		leaks = strings.Contains(e.Error(), secret)
+	}
+	if !leaks {
 		return err
 	}
 	masked := secret

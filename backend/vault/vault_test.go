@@ -627,6 +627,14 @@ func TestCanaryVault(t *testing.T) {
 			outputs = append(outputs, err.Error(), backend.ErrorMessage(err), err)
 		}
 	}
+	e.ver.errs[canary] = &backend.Error{Code: backend.EUNAUTHORIZED, Message: "Invalid API Key provided: " + canary}
+	record(e.v.Add(ctx, canary, AddOptions{}))
+	e.ver.errs[canary] = errors.New("verifier echo " + canary)
+	record(e.v.Add(ctx, canary, AddOptions{}))
+	delete(e.ver.errs, canary)
+	e.mem.setErr = errors.New("provider echo " + canary)
+	record(e.v.Add(ctx, canary, AddOptions{}))
+	e.mem.setErr = nil
 	record(e.v.Add(ctx, canary, AddOptions{}))
 	record(e.v.Add(ctx, canary, AddOptions{})) // conflict
 	record(e.v.Verify(ctx, "acct_1Canary:test"))
