@@ -326,6 +326,9 @@ func (v *Vault) Remove(ctx context.Context, id string, deleteData bool) error {
 
 // List returns the registered accounts, sorted by id.
 func (v *Vault) List(ctx context.Context) ([]Account, error) {
+	if _, err := os.Stat(v.home); errors.Is(err, os.ErrNotExist) {
+		return []Account{}, nil // reading creates nothing
+	}
 	unlock, err := v.lock()
 	if err != nil {
 		return nil, err
@@ -417,7 +420,7 @@ func (v *Vault) Unlock(ctx context.Context, id string) error {
 // wantAcct if set), the mode, and that a restricted key can read something.
 func (v *Vault) verify(ctx context.Context, k backend.APIKey, base, wantAcct string) (Verified, error) {
 	if v.verifier == nil {
-		return Verified{}, backend.Errorf(backend.EINTERNAL, "no Stripe verifier is configured, so keys cannot be checked")
+		return Verified{}, backend.Errorf(backend.EINTERNAL, "no Stripe verifier is configured in this build, so keys cannot be checked and none was stored: use BILLFOLD_API_KEY for headless use")
 	}
 	ver, err := v.verifier.Verify(ctx, k, base)
 	if err != nil {

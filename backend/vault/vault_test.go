@@ -557,6 +557,19 @@ func TestCorruptRegistry(t *testing.T) {
 	})
 }
 
+func TestListCreatesNothing(t *testing.T) {
+	e := newEnv(t)
+	if l, err := e.v.List(context.Background()); err != nil || len(l) != 0 {
+		t.Fatalf("List = %v, %v", l, err)
+	}
+	if _, err := e.v.Get(context.Background(), "acct_1A:test"); code(err) != backend.ENOTFOUND {
+		t.Fatalf("Get: %v", err)
+	}
+	if _, err := os.Stat(e.home); !os.IsNotExist(err) {
+		t.Errorf("reading created %s", e.home)
+	}
+}
+
 func TestHomeDir(t *testing.T) {
 	h, err := HomeDir(func(k string) string { return map[string]string{"BILLFOLD_HOME": "/x/y"}[k] })
 	if err != nil || h != "/x/y" {
