@@ -12,6 +12,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"billfold/backend"
 	"billfold/backend/vault"
 )
 
@@ -89,18 +90,14 @@ const maxKeyInput = 4096
 
 // readKey reads the key from standard input: one line; the line break that
 // ends it is removed, nothing else (ParseAPIKey rejects other whitespace).
-func readKey(env *Env) (string, error) {
+// From a terminal it prompts on standard error and reads with echo off.
+func readKey(ctx context.Context, env *Env) (string, error) {
 	if env.Stdin == nil {
 		return "", nil
 	}
 	if f, ok := env.Stdin.(*os.File); ok {
 		if fi, err := f.Stat(); err == nil && fi.Mode()&os.ModeCharDevice != 0 {
-			fmt.Fprint(env.Stderr, "Paste the Stripe API key (sk_… or rk_…; a read-only restricted key is recommended), then press Enter: ")
-			line, err := bufio.NewReader(io.LimitReader(f, maxKeyInput+1)).ReadString('\n')
-			if err != nil && err != io.EOF {
-				return "", Usage("could not read the key from the terminal: %v", err)
-			}
-			return trimLineEnd(line), nil
+			return readKeyTerminal(ctx, env, f)
 		}
 	}
 	b, err := io.ReadAll(io.LimitReader(env.Stdin, maxKeyInput+1))
@@ -115,6 +112,44 @@ func readKey(env *Env) (string, error) {
 		return "", Usage("standard input has more than one line: give only the API key")
 	}
 	return trimLineEnd(string(first)), nil
+}
+
+// readKeyTerminal prompts and reads one line with echo off. Ctrl-C (ctx
+// cancelled) returns at once with the terminal restored; the reading
+// goroutine ends with the process.
+func readKeyTerminal(ctx context.Context, env *Env, f *os.File) (string, error) {
+	restore, hidden := echoOff(f)
+	defer restore()
+	if hidden {
+		fmt.Fprint(env.Stderr, "Paste the Stripe API key (sk_… or rk_…; a read-only restricted key is recommended; input is hidden), then press Enter: ")
+	} else {
+		fmt.Fprint(env.Stderr, "Paste the Stripe API key (sk_… or rk_…; a read-only restricted key is recommended), then press Enter: ")
+	}
+	type result struct {
+		line string
+		err  error
+	}
+	done := make(chan result, 1)
+	go func() {
+		line, err := bufio.NewReader(io.LimitReader(f, maxKeyInput+1)).ReadString('\n')
+		done <- result{line, err}
+	}()
+	select {
+	case r := <-done:
+		if hidden {
+			fmt.Fprintln(env.Stderr)
+		}
+		if r.err != nil && r.err != io.EOF {
+			return "", Usage("could not read the key from the terminal: %v", r.err)
+		}
+		if len(r.line) > maxKeyInput {
+			return "", Usage("the input is longer than %d bytes: give only the API key", maxKeyInput)
+		}
+		return trimLineEnd(r.line), nil
+	case <-ctx.Done():
+		fmt.Fprintln(env.Stderr)
+		return "", backend.Errorf(backend.ECANCELED, "cancelled: no key was read and nothing was stored")
+	}
 }
 
 func trimLineEnd(s string) string {
@@ -188,7 +223,7 @@ func accountsAdd(ctx context.Context, env *Env) error {
 		}
 		return Usage("`accounts add` takes no arguments: it reads the key from standard input, e.g. `billfold accounts add < key.txt`")
 	}
-	key, err := readKey(env)
+	key, err := readKey(ctx, env)
 	if err != nil {
 		return err
 	}
@@ -213,7 +248,7 @@ func accountsRotate(ctx context.Context, env *Env) error {
 	if err := positional(args, 1, "one account: billfold accounts rotate ID < key.txt"); err != nil {
 		return err
 	}
-	key, err := readKey(env)
+	key, err := readKey(ctx, env)
 	if err != nil {
 		return err
 	}
