@@ -222,6 +222,9 @@ type MonthRow struct {
 	EndMRR           int64 `json:"end_mrr"`
 	StartSubscribers int   `json:"start_subscribers"`
 	EndSubscribers   int   `json:"end_subscribers"`
+	// ChurnedCustomers counts distinct customers with a Churn movement in
+	// the month (a customer who churns, comes back and churns again counts once).
+	ChurnedCustomers int `json:"churned_customers"`
 	// LostLogos counts customers with MRR > 0 at the start and 0 at the end.
 	LostLogos int `json:"lost_logos"`
 	// Retention sums over S = customers with MRR > 0 at the start.
@@ -272,19 +275,22 @@ func monthsCore(group []*Series, m0 Month, n int, conv converter) []MonthRow {
 		for k := 0; k < n; k++ {
 			r := &rows[k]
 			start := prev
+			churned := false
 			for j < len(pts) && pts[j].Day <= lasts[k] {
 				p := pts[j]
 				kind, a := Classify(prev, p.MRR, h)
+				churned = churned || kind == KindChurn
 				r.add(kind, cv(s.Currency, a, lasts[k]))
 				h = h || prev > 0 || p.MRR > 0
 				prev = p.MRR
 				j++
 			}
 			end := prev
-			startDayK := lasts[k] - Day(0)
-			if k == 0 {
-				startDayK = startDay
-			} else {
+			if churned {
+				r.ChurnedCustomers++
+			}
+			startDayK := startDay
+			if k > 0 {
 				startDayK = lasts[k-1]
 			}
 			cs, ce := cv(s.Currency, start, startDayK), cv(s.Currency, end, lasts[k])
@@ -324,7 +330,7 @@ func finishRates(rows []MonthRow, s *Settings) {
 		if s.ChurnRateFormula == ChurnLogoSnapshot {
 			r.CustomerChurnRate = NewRatio(int64(r.LostLogos), int64(r.StartSubscribers))
 		} else {
-			r.CustomerChurnRate = NewRatio(int64(r.ChurnCount), int64(r.StartSubscribers+r.NewCount))
+			r.CustomerChurnRate = NewRatio(int64(r.ChurnedCustomers), int64(r.StartSubscribers+r.NewCount))
 		}
 		r.GrossMRRChurnRate = NewRatio(r.Churn+r.Contraction, r.StartMRR)
 		r.NetMRRChurnRate = NewRatio(r.Churn+r.Contraction-r.Expansion-r.Reactivation, r.StartMRR)

@@ -381,3 +381,19 @@ func TestExample8Month(t *testing.T) {
 		}
 	}
 }
+
+func TestChurnRateCountsCustomersOnce(t *testing.T) {
+	// E (example 5) cancels, comes back and cancels again in March:
+	// two Churn movements, one churned subscriber.
+	tls := example5(t)
+	e := tls[1].Versions
+	again := e[1]
+	again.At = ts(t, "2024-03-25")
+	again.Sub.CanceledAt = p64(again.At)
+	tls[1].Versions = append(e, again)
+	series := BuildSeries(tls, Defaults())
+	r := Months(series, month(t, "2024-03"), month(t, "2024-03"), Defaults())[0]
+	if r.ChurnCount != 3 || r.ChurnedCustomers != 2 || r.CustomerChurnRate.String() != "100.00" || !r.Balanced() {
+		t.Fatalf("%+v", r)
+	}
+}

@@ -1,8 +1,11 @@
 package metrics
 
 import (
+	"encoding/json"
+	"fmt"
 	"math/big"
 	"sort"
+	"strings"
 
 	"billfold/backend"
 )
@@ -23,6 +26,7 @@ type lineOp struct {
 	price    *backend.Price
 	qty      int64
 	kind     int // 0 base segment, 1 proration removal, 2 proration set
+	void     bool
 }
 
 func lineKey(l *backend.InvoiceLine) string {
@@ -40,9 +44,10 @@ func invoiceOps(subID string, invoices []backend.Invoice) []lineOp {
 	var ops []lineOp
 	for i := range invoices {
 		inv := &invoices[i]
-		if inv.Status == "void" {
-			continue
-		}
+		// A voided invoice still shows the subscription was alive (Stripe
+		// voids the open invoice when it cancels for non-payment), but any
+		// other invoice overrides it.
+		void := inv.Status == "void"
 		for j := range inv.Lines.Data {
 			l := &inv.Lines.Data[j]
 			if l.Price == nil || l.Price.Recurring == nil {
@@ -63,8 +68,10 @@ func invoiceOps(subID string, invoices []backend.Invoice) []lineOp {
 			if l.Quantity != nil {
 				q = *l.Quantity
 			}
-			op := lineOp{key: key, from: l.Period.Start, to: l.Period.End, price: l.Price, qty: q}
+			op := lineOp{key: key, from: l.Period.Start, to: l.Period.End, price: l.Price, qty: q, void: void}
 			switch {
+			case void && l.Proration:
+				continue
 			case !l.Proration:
 				op.kind = 0
 			case l.Amount > 0:
@@ -79,10 +86,18 @@ func invoiceOps(subID string, invoices []backend.Invoice) []lineOp {
 	}
 	// Base segments by start (a later segment overrides an earlier overlap),
 	// then prorations by time, removals before sets at the same moment.
+	rank := func(o *lineOp) int {
+		switch {
+		case o.void:
+			return 0
+		case o.kind == 0:
+			return 1
+		}
+		return 2
+	}
 	sort.SliceStable(ops, func(a, b int) bool {
-		pa, pb := ops[a].kind > 0, ops[b].kind > 0
-		if pa != pb {
-			return !pa
+		if ra, rb := rank(&ops[a]), rank(&ops[b]); ra != rb {
+			return ra < rb
 		}
 		if ops[a].from != ops[b].from {
 			return ops[a].from < ops[b].from
@@ -101,7 +116,8 @@ type itemState struct {
 // sub is the subscription's current (or first known) object: its identity,
 // start, trial, cancellation and discount are kept; its items are replaced by
 // the ones the invoices show, and its status is active while the invoices
-// cover time (MRR is 0 where no invoice covers it).
+// cover time; after the last invoice the last item set carries on (the
+// subscription's ended_at or later versions say when it stopped).
 func FromInvoices(sub backend.Subscription, invoices []backend.Invoice) []SubVersion {
 	ops := invoiceOps(sub.ID, invoices)
 	if len(ops) == 0 {
@@ -147,16 +163,15 @@ func FromInvoices(sub backend.Subscription, invoices []backend.Invoice) []SubVer
 			sig += k + "\x01" + st.price.ID + "\x01" + itoa(st.qty) + "\x02"
 			items = append(items, backend.SubscriptionItem{ID: k, Subscription: sub.ID, Price: *st.price, Quantity: st.qty})
 		}
-		if sig == prevSig {
+		if sig == prevSig || (len(items) == 0 && len(out) > 0) {
+			// No invoice covers this time: the subscription did not
+			// stop (its ended_at says when it did; invoices pause during
+			// dunning), so the last item set carries on.
 			continue
 		}
 		prevSig = sig
 		v := tmpl
 		v.Items = backend.List[backend.SubscriptionItem]{Object: "list", Data: items}
-		if len(items) == 0 {
-			v.Status = "canceled"
-			v.Items.Data = nil
-		}
 		out = append(out, SubVersion{At: t, Sub: v})
 	}
 	return out
@@ -164,43 +179,135 @@ func FromInvoices(sub backend.Subscription, invoices []backend.Invoice) []SubVer
 
 // BuildTimeline joins the history reconstructed from invoices (before the
 // first stored version) with the stored versions. latest is the current
-// subscription object, used when there are no versions (it then becomes the
-// one version, from the end of the invoice history or its start).
+// subscription object, used as the one stored version when there are none.
+//
+// The first stored state may have begun before it was stored: an unpaid,
+// paused, past_due or trialing status, or a pending cancellation. Its start
+// is inferred (the invoice marked uncollectible, the trial end, the failed
+// invoice, the cancellation request) and the state is dated from there.
 func BuildTimeline(latest backend.Subscription, invoices []backend.Invoice, versions []SubVersion) Timeline {
 	vs := append([]SubVersion(nil), versions...)
 	sort.SliceStable(vs, func(a, b int) bool { return vs[a].At < vs[b].At })
-	template := latest
-	if len(vs) > 0 {
-		template = vs[0].Sub
-		template.EndedAt, template.CanceledAt = vs[len(vs)-1].Sub.EndedAt, vs[len(vs)-1].Sub.CanceledAt
+	if len(vs) == 0 {
+		vs = []SubVersion{{At: forever, Sub: latest}}
+	}
+	completeItems(vs, latest)
+	first := vs[0]
+	template := first.Sub
+	last := vs[len(vs)-1].Sub
+	template.EndedAt, template.CanceledAt = last.EndedAt, last.CanceledAt
+	if template.Status == "canceled" && len(vs) == 1 {
+		template.CancelAtPeriodEnd, template.CancelAt = false, nil
 	}
 	rec := FromInvoices(template, invoices)
+	since := first.At
+	if s, ok := inferSince(&first.Sub, invoices); ok && s < since {
+		since = s
+	}
 	var out []SubVersion
-	if len(vs) > 0 {
-		for _, r := range rec {
-			if r.At < vs[0].At {
-				out = append(out, r)
-			}
-		}
-		out = append(out, vs...)
-	} else {
-		out = rec
-		if len(out) == 0 {
-			out = []SubVersion{{At: latest.StartDate, Sub: latest}}
-		} else if latest.Status != "canceled" && latest.Status != "incomplete_expired" {
-			// The current object is true now; since when is unknown, so it
-			// holds from its current period's start (or just after the
-			// invoice history). A canceled subscription needs no extra
-			// version: its ended_at and canceled_at already end the history.
-			at := latest.CurrentPeriodStart
-			if last := out[len(out)-1].At; at <= last {
-				at = last + 1
-			}
-			out = append(out, SubVersion{At: at, Sub: latest})
+	for _, r := range rec {
+		if r.At < since {
+			out = append(out, r)
 		}
 	}
-	tl := Timeline{Versions: out, TaxRatio: TaxRatio(invoices)}
-	return tl
+	if since < first.At {
+		out = append(out, SubVersion{At: since, Sub: first.Sub})
+	}
+	if first.At == forever {
+		if len(out) == 0 {
+			out = []SubVersion{{At: latest.StartDate, Sub: latest}}
+		} else if since == forever && latest.Status != "canceled" && latest.Status != "incomplete_expired" {
+			// Nothing says when the current state began: it holds from
+			// the end of the invoice history's last change.
+			out = append(out, SubVersion{At: max(latest.CurrentPeriodStart, out[len(out)-1].At+1), Sub: latest})
+		}
+	} else {
+		out = append(out, vs...)
+	}
+	return Timeline{Versions: out, TaxRatio: TaxRatio(invoices)}
+}
+
+// inferSince estimates when a subscription's present state began, for
+// states that do not count as MRR or that matter to a setting.
+func inferSince(s *backend.Subscription, invoices []backend.Invoice) (int64, bool) {
+	latestInv := func(pick func(inv *backend.Invoice) (int64, bool)) (int64, bool) {
+		best, ok := int64(0), false
+		for i := range invoices {
+			if owner := invoices[i].Subscription.ID; owner != "" && owner != s.ID {
+				continue
+			}
+			if t, yes := pick(&invoices[i]); yes && (!ok || t > best) {
+				best, ok = t, true
+			}
+		}
+		return best, ok
+	}
+	switch s.Status {
+	case "unpaid":
+		if t, ok := latestInv(func(inv *backend.Invoice) (int64, bool) {
+			if p := inv.StatusTransitions.MarkedUncollectibleAt; p != nil {
+				return *p, true
+			}
+			return 0, false
+		}); ok {
+			return t, true
+		}
+		return s.CurrentPeriodStart, s.CurrentPeriodStart > 0
+	case "past_due":
+		if t, ok := latestInv(func(inv *backend.Invoice) (int64, bool) {
+			if inv.Status == "open" || inv.Status == "uncollectible" {
+				if p := inv.StatusTransitions.FinalizedAt; p != nil {
+					return *p, true
+				}
+				return inv.Created, true
+			}
+			return 0, false
+		}); ok {
+			return t, true
+		}
+		return s.CurrentPeriodStart, s.CurrentPeriodStart > 0
+	case "paused":
+		if s.TrialEnd != nil {
+			return *s.TrialEnd, true
+		}
+		return s.CurrentPeriodStart, s.CurrentPeriodStart > 0
+	case "trialing":
+		if s.TrialStart != nil {
+			return *s.TrialStart, true
+		}
+	case "active":
+		if (s.CancelAtPeriodEnd || s.CancelAt != nil) && s.CanceledAt != nil {
+			return *s.CanceledAt, true
+		}
+	}
+	return 0, false
+}
+
+// VersionsFromEvents turns customer.subscription.* events into subscription
+// versions (the event's object, from the event's time), per subscription id,
+// ordered by time. The store writes these to its versions table; this helper
+// lets tests and rebuilds do the same.
+func VersionsFromEvents(events []backend.Event) (map[string][]SubVersion, error) {
+	out := map[string][]SubVersion{}
+	for i := range events {
+		e := &events[i]
+		if !strings.HasPrefix(e.Type, "customer.subscription.") || len(e.Data.Object) == 0 {
+			continue
+		}
+		var s backend.Subscription
+		if err := json.Unmarshal(e.Data.Object, &s); err != nil {
+			return nil, fmt.Errorf("event %s: decode subscription: %w", e.ID, err)
+		}
+		if s.ID == "" {
+			continue
+		}
+		out[s.ID] = append(out[s.ID], SubVersion{At: e.Created, Sub: s})
+	}
+	for id := range out {
+		vs := out[id]
+		sort.SliceStable(vs, func(a, b int) bool { return vs[a].At < vs[b].At })
+	}
+	return out, nil
 }
 
 // TaxRatio returns (amount - tax) / amount of the latest invoice with tax,
@@ -220,4 +327,75 @@ func TaxRatio(invoices []backend.Invoice) *big.Rat {
 		return nil
 	}
 	return big.NewRat(best.Total-*best.Tax, best.Total)
+}
+
+// UsePrices completes the prices of the timeline's items from a price
+// catalog (id -> price, as synced with expand[]=tiers): Stripe omits a
+// tiered price's tiers from nested objects, and MRR needs them.
+func (tl *Timeline) UsePrices(catalog map[string]backend.Price) {
+	if len(catalog) == 0 {
+		return
+	}
+	for i := range tl.Versions {
+		items := tl.Versions[i].Sub.Items.Data
+		copied := false
+		for j := range items {
+			p := &items[j].Price
+			if p.BillingScheme != "tiered" || len(p.Tiers) > 0 {
+				continue
+			}
+			full, ok := catalog[p.ID]
+			if !ok || len(full.Tiers) == 0 {
+				continue
+			}
+			if !copied { // versions may share item slices
+				items = append([]backend.SubscriptionItem(nil), items...)
+				tl.Versions[i].Sub.Items.Data = items
+				copied = true
+				p = &items[j].Price
+			}
+			p.Tiers, p.TiersMode = full.Tiers, full.TiersMode
+		}
+	}
+}
+
+// completeItems fills truncated item lists (Stripe nests at most 10 items
+// in an event's subscription, with has_more) from the nearest version with
+// a complete list, later first, then latest: items missing by id are taken
+// from there, assumed unchanged.
+func completeItems(vs []SubVersion, latest backend.Subscription) {
+	for i := range vs {
+		if !vs[i].Sub.Items.HasMore {
+			continue
+		}
+		var src *backend.Subscription
+		for j := i + 1; j < len(vs) && src == nil; j++ {
+			if !vs[j].Sub.Items.HasMore && vs[j].Sub.ID == vs[i].Sub.ID {
+				src = &vs[j].Sub
+			}
+		}
+		for j := i - 1; j >= 0 && src == nil; j-- {
+			if !vs[j].Sub.Items.HasMore && vs[j].Sub.ID == vs[i].Sub.ID {
+				src = &vs[j].Sub
+			}
+		}
+		if src == nil && !latest.Items.HasMore && latest.ID == vs[i].Sub.ID {
+			src = &latest
+		}
+		if src == nil {
+			continue
+		}
+		have := map[string]bool{}
+		items := append([]backend.SubscriptionItem(nil), vs[i].Sub.Items.Data...)
+		for _, it := range items {
+			have[it.ID] = true
+		}
+		for _, it := range src.Items.Data {
+			if !have[it.ID] {
+				items = append(items, it)
+			}
+		}
+		vs[i].Sub.Items.Data = items
+		vs[i].Sub.Items.HasMore = false
+	}
 }

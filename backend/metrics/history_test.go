@@ -141,9 +141,16 @@ func genHistory(t *testing.T, seed int64) (versions []SubVersion, invoices []bac
 				inv.Lines.Data = append(inv.Lines.Data, line(key, x, periods[k], periods[k+1], false, 1))
 			}
 		}
-		// a voided invoice must be ignored
-		invoices = append(invoices, inv, backend.Invoice{ID: inv.ID + "_void", Status: "void", Subscription: inv.Subscription,
-			Lines: backend.List[backend.InvoiceLine]{Data: []backend.InvoiceLine{line("si_0", it{3, 50}, start, periods[n], false, 1)}}})
+		// a voided draft of the same period with wrong quantities (voided and
+		// reissued) must not override the paid invoice
+		void := backend.Invoice{ID: inv.ID + "_void", Status: "void", Subscription: inv.Subscription}
+		if k < n {
+			for key, x := range stateAt(periods[k]) {
+				x.qty *= 50
+				void.Lines.Data = append(void.Lines.Data, line(key, x, periods[k], periods[k+1], false, 1))
+			}
+		}
+		invoices = append(invoices, void, inv)
 	}
 	return versions, invoices
 }

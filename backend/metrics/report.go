@@ -61,7 +61,7 @@ func RangeReport(rows []MonthRow) []MonthReport {
 			CustomerChurnRate: r.CustomerChurnRate, GrossMRRChurnRate: r.GrossMRRChurnRate,
 			NetMRRChurnRate: r.NetMRRChurnRate, NRR: r.NRR, GRR: r.GRR,
 			StartSubscribers: r.StartSubscribers, EndSubscribers: r.EndSubscribers,
-			NewSubscribers: r.NewCount, ChurnedSubscribers: r.ChurnCount,
+			NewSubscribers: r.NewCount, ChurnedSubscribers: r.ChurnedCustomers,
 			ARR: 12 * r.EndMRR, ARPU: r.ARPU, LTV: r.LTV,
 		})
 	}
