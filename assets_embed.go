@@ -10,6 +10,12 @@ import (
 //go:embed all:frontend/dist
 var embeddedAssets embed.FS
 
+//go:embed build/appicon.png
+var appIconPNG []byte
+
+// appIcon is the window icon (Linux; Wails builds the others from build/).
+func appIcon() []byte { return appIconPNG }
+
 // frontendAssets is the built frontend (frontend/dist), embedded in the binary.
 func frontendAssets() fs.FS {
 	sub, err := fs.Sub(embeddedAssets, "frontend/dist")

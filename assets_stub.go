@@ -12,3 +12,5 @@ import (
 var noAssets embed.FS
 
 func frontendAssets() fs.FS { return noAssets }
+
+func appIcon() []byte { return nil }

@@ -49,6 +49,7 @@ func runDesktop(version string) int {
 		Bind:           services.Bind(),
 		ErrorFormatter: app.FormatError,
 		Linux: &linux.Options{
+			Icon:             appIcon(),
 			ProgramName:      "billfold",
 			WebviewGpuPolicy: linux.WebviewGpuPolicyOnDemand,
 		},
