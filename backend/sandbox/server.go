@@ -1088,9 +1088,9 @@ func (s *Server) retrieveItem(id string, q url.Values) ([]byte, *apiError) {
 			if iid == id {
 				exp := arrayParam(q, "expand")
 				if len(exp) == 0 {
-					return n.raws[i], nil
+					return n.raw(i), nil
 				}
-				return s.st.expand(n.raws[i], exp)
+				return s.st.expand(n.raw(i), exp)
 			}
 		}
 	}
@@ -1170,7 +1170,10 @@ func (s *Server) nestedList(q url.Values, res, parent, kind string, n *nested, u
 		}
 		more = to < hi
 	}
-	raws := n.raws[from:to]
+	raws := make([][]byte, 0, to-from)
+	for i := from; i < to; i++ {
+		raws = append(raws, n.raw(i))
+	}
 	if len(lq.expand) > 0 {
 		out := make([][]byte, len(raws))
 		paths := make([]string, len(lq.expand))

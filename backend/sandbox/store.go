@@ -75,10 +75,13 @@ func (c *collection) remove(e *entry) {
 
 // nested is a nested list (items of a subscription, lines of an invoice),
 // in its own order.
+// Entries are rendered on request (not kept twice in memory).
 type nested struct {
 	ids  []string
-	raws [][]byte
+	objs []any
 }
+
+func (n *nested) raw(i int) []byte { return mustJSON(n.objs[i]) }
 
 // store is the server's state. mu guards everything in it.
 type store struct {
@@ -317,7 +320,7 @@ func (s *store) setItems(sub *Subscription) {
 	n := &nested{}
 	for _, it := range sub.Items.Data {
 		n.ids = append(n.ids, it.ID)
-		n.raws = append(n.raws, mustJSON(it))
+		n.objs = append(n.objs, it)
 		s.itemSub[it.ID] = sub.ID
 	}
 	s.items[sub.ID] = n
@@ -327,7 +330,7 @@ func (s *store) setLines(in *Invoice) {
 	n := &nested{}
 	for _, l := range in.Lines.Data {
 		n.ids = append(n.ids, l.ID)
-		n.raws = append(n.raws, mustJSON(l))
+		n.objs = append(n.objs, l)
 	}
 	s.lines[in.ID] = n
 }

@@ -1,0 +1,57 @@
+// Package sandbox is Billfold's Stripe API emulator (API version
+// 2023-10-16): the Stripe that tests, the demo workspace and
+// `billfold sandbox` talk to. It never imports stripe-go (its tests do).
+//
+// Data: Generate builds a business with years of history (sign-ups in
+// same-second clusters, trials that convert, fail, get canceled or pause,
+// upgrades, downgrades, quantity changes, monthly-to-yearly switches with a
+// new billing anchor, coupons of each duration, dunning to past_due then
+// unpaid or canceled, cancellations now and at period end (some undone),
+// reactivations, refunds, usd/eur/gbp/jpy, per-unit, tiered volume and
+// graduated, transform_quantity, metered, weekly, daily, quarterly and
+// biennial prices, subscriptions of 15 items and invoices of more than 10
+// lines) and the last 30 days of events. Mid-cycle changes are invoiced at
+// once (proration_behavior=always_invoice) so every change is visible in
+// invoices: non-proration lines per period, a negative "Unused time" and a
+// positive "Remaining time" proration line at each change, and for an
+// interval switch a new non-proration line starting at the change.
+// Data.WriteTruth writes the true daily MRR of that timeline under the
+// default settings of design/metrics.md. LoadFixture/WriteFixture read and
+// write the contract's fixture format (nested lists complete; same seed,
+// same bytes; a fixture round-trips byte for byte).
+//
+// Server (NewServer) serves lists and retrieves with Stripe's pagination
+// (newest first, ties by id descending, limit 1..100, starting_after,
+// ending_before, has_more, created filters), status=all, nested lists of
+// 10 with has_more and url, expand[] up to 4 levels (price tiers only when
+// expanded, as Stripe does), deleted customers retrievable with
+// deleted:true, and the billing actions: POST/DELETE
+// /v1/subscriptions/{id} (cancel_at_period_end, cancel_at, pause_collection,
+// items, metadata), POST /v1/subscriptions/{id}/resume, POST /v1/refunds,
+// POST/DELETE /v1/customers/{id}; each emits the events a real account
+// would, with request id and idempotency key. Idempotency-Key replays the
+// first answer (Idempotent-Replayed: true); other parameters under the same
+// key get 400 idempotency_error; a concurrent duplicate gets 409.
+//
+// Keys: Authorization Bearer, or Basic with the key as user. Any sk_test_
+// or rk_test_ key works. Keys containing "revoked" get 401 (code
+// api_key_expired; Stripe's error type is invalid_request_error — the
+// OpenAPI enum has no authentication_error — and stripe-go maps 401 to its
+// AuthenticationError). sk_live_/rk_live_ keys get 401 unless
+// Options.AllowLive. A restricted key (rk_) is unrestricted unless it
+// carries grants, either registered in Options.RestrictedKeys
+// ({"rk_test_x": {"customers:read", "subscriptions:write"}}) or encoded in
+// the key as trailing tokens RESOURCE-read / RESOURCE-write, e.g.
+// rk_test_sync_customers-read_invoices-read. Resources are the URL's first
+// segment (subscription_items count as subscriptions); write implies
+// read; "*" or "all" grants every resource. A missing grant gets 403.
+//
+// Limits and faults: Options.RPS (>0 global requests/s, <0 Stripe's 25/s
+// test or 100/s live by Options.Mode) plus 25/s per endpoint (method +
+// route template); a 429 carries code rate_limit, Retry-After and
+// Stripe-Rate-Limited-Reason: global-rate or endpoint-rate. FaultRate and
+// Faults (429, 500, reset, timeout, truncate) inject seeded faults: 429
+// and 500 before processing; reset, timeout and truncate lose the answer
+// after processing (a write happened, the client does not know). EventLag
+// hides events made by writes from /v1/events for a while.
+package sandbox
