@@ -1,6 +1,7 @@
 package metrics
 
 import (
+	"encoding/json"
 	"fmt"
 	"math/rand"
 	"reflect"
@@ -196,5 +197,96 @@ func TestHistoryProrationPaintsMidCycleChange(t *testing.T) {
 	want := []Point{{day(t, "2024-01-01"), 4900}, {day(t, "2024-02-15"), 14700}, {day(t, "2024-04-01"), 0}}
 	if !reflect.DeepEqual(got, want) {
 		t.Fatalf("got %v want %v", got, want)
+	}
+}
+
+func TestHistoryInferredStatesAndGaps(t *testing.T) {
+	p := recurring("month", 1, 5000)
+	q := int64(1)
+	ln := func(from, to string) backend.InvoiceLine {
+		return backend.InvoiceLine{Type: "subscription", Amount: 5000, Period: backend.Period{Start: ts(t, from), End: ts(t, to)},
+			Price: &p, Quantity: &q, Subscription: backend.Ref{ID: "sub_u"}, SubscriptionItem: "si_u"}
+	}
+	inv := func(id, status, from, to string) backend.Invoice {
+		return backend.Invoice{ID: id, Status: status, Subscription: backend.Ref{ID: "sub_u"}, Created: ts(t, from),
+			Lines: backend.List[backend.InvoiceLine]{Data: []backend.InvoiceLine{ln(from, to)}}}
+	}
+	base := newSub("sub_u", "cus_u", ts(t, "2024-01-01"), item(p, 1))
+	base.CurrentPeriodStart = ts(t, "2024-02-01")
+
+	// Unpaid: dunning ended with the invoice marked uncollectible on 02-16;
+	// the first stored version (a sync on 03-10) already says unpaid.
+	unpaid := base
+	unpaid.Status = "unpaid"
+	failed := inv("in_2", "uncollectible", "2024-02-01", "2024-03-01")
+	failed.StatusTransitions.MarkedUncollectibleAt = p64(ts(t, "2024-02-16"))
+	tl := BuildTimeline(unpaid, []backend.Invoice{inv("in_1", "paid", "2024-01-01", "2024-02-01"), failed},
+		[]SubVersion{{At: ts(t, "2024-03-10"), Sub: unpaid}})
+	want := []Point{{day(t, "2024-01-01"), 5000}, {day(t, "2024-02-16"), 0}}
+	if got := DailyPoints(tl.Steps(Defaults()), nil); !reflect.DeepEqual(got, want) {
+		t.Errorf("unpaid: %v, want %v", got, want)
+	}
+
+	// Canceled for non-payment: the open invoice was voided at the end; the
+	// subscription counted (past_due) until ended_at.
+	canceled := base
+	canceled.Status, canceled.EndedAt, canceled.CanceledAt = "canceled", p64(ts(t, "2024-02-16")), p64(ts(t, "2024-02-16"))
+	tl = BuildTimeline(canceled, []backend.Invoice{inv("in_1", "paid", "2024-01-01", "2024-02-01"), inv("in_2", "void", "2024-02-01", "2024-03-01")}, nil)
+	if got := DailyPoints(tl.Steps(Defaults()), nil); !reflect.DeepEqual(got, want) {
+		t.Errorf("void at cancel: %v, want %v", got, want)
+	}
+
+	// No invoice after 01-08 (dunning stopped invoicing): the last items
+	// carry on until the subscription ended.
+	tl = BuildTimeline(canceled, []backend.Invoice{inv("in_1", "paid", "2024-01-01", "2024-01-08")},
+		[]SubVersion{{At: ts(t, "2024-02-16"), Sub: canceled}})
+	if got := DailyPoints(tl.Steps(Defaults()), nil); !reflect.DeepEqual(got, want) {
+		t.Errorf("gap: %v, want %v", got, want)
+	}
+
+	// Pending cancellation first seen at a sync: counted as requested at
+	// canceled_at (at_request), not at the sync.
+	pending := base
+	pending.CancelAtPeriodEnd, pending.CanceledAt = true, p64(ts(t, "2024-02-16"))
+	tl = BuildTimeline(pending, []backend.Invoice{inv("in_1", "paid", "2024-01-01", "2024-02-01"), inv("in_2", "paid", "2024-02-01", "2024-03-01")},
+		[]SubVersion{{At: ts(t, "2024-02-20"), Sub: pending}})
+	if got := DailyPoints(tl.Steps(Defaults()), nil); !reflect.DeepEqual(got, want) {
+		t.Errorf("pending: %v, want %v", got, want)
+	}
+}
+
+func TestVersionsFromEventsAndCatalog(t *testing.T) {
+	tiered := backend.Price{ID: "price_t", Currency: "usd", Type: "recurring", BillingScheme: "tiered",
+		Recurring: &backend.Recurring{Interval: "month", IntervalCount: 1, UsageType: "licensed"}}
+	s1 := newSub("sub_v", "cus_v", ts(t, "2024-01-01"), item(tiered, 12))
+	s1.Items.HasMore = true // truncated nested list
+	s2 := cloneSub(s1)
+	s2.Items.HasMore = false
+	s2.Items.Data = append(s2.Items.Data, item(recurring("month", 1, 1000), 1))
+	raw := func(s backend.Subscription) json.RawMessage { b, _ := json.Marshal(s); return b }
+	events := []backend.Event{
+		{ID: "evt_2", Type: "customer.subscription.updated", Created: ts(t, "2024-02-01"), Data: backend.EventData{Object: raw(s2)}},
+		{ID: "evt_1", Type: "customer.subscription.created", Created: ts(t, "2024-01-01"), Data: backend.EventData{Object: raw(s1)}},
+		{ID: "evt_3", Type: "invoice.paid", Created: ts(t, "2024-01-01"), Data: backend.EventData{Object: json.RawMessage(`{"id":"in_1"}`)}},
+	}
+	vs, err := VersionsFromEvents(events)
+	if err != nil || len(vs) != 1 || len(vs["sub_v"]) != 2 || vs["sub_v"][0].At != ts(t, "2024-01-01") {
+		t.Fatalf("%v %v", vs, err)
+	}
+	tl := BuildTimeline(s2, nil, vs["sub_v"])
+	if n := len(tl.Versions[0].Sub.Items.Data); n != 2 {
+		t.Fatalf("truncated list not completed: %d items", n)
+	}
+	if got := tl.Steps(Defaults()); len(got) != 1 || got[0].MRR != 1000 {
+		t.Fatalf("without tiers only the per-unit item counts: %v", got)
+	}
+	tiered.TiersMode = "graduated"
+	tiered.Tiers = []backend.Tier{{UpTo: p64(5), UnitAmount: p64(1000)}, {UpTo: p64(20), UnitAmount: p64(800), FlatAmount: p64(2000)}, {UnitAmount: p64(500)}}
+	tl.UsePrices(map[string]backend.Price{"price_t": tiered})
+	if got := tl.Steps(Defaults()); len(got) != 1 || got[0].MRR != 13600 {
+		t.Fatalf("with the catalog's tiers: %v", got)
+	}
+	if _, err := VersionsFromEvents([]backend.Event{{ID: "evt_bad", Type: "customer.subscription.updated", Data: backend.EventData{Object: json.RawMessage(`{"id": 5}`)}}}); err == nil {
+		t.Fatal("bad event object: no error")
 	}
 }
