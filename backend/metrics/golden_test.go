@@ -39,6 +39,11 @@ func TestExample1Normalization(t *testing.T) {
 	if sn.MRR != 44576 || sn.ARR != 534912 || sn.ActiveSubscribers != 6 || sn.ARPU == nil || *sn.ARPU != 7429 {
 		t.Errorf("totals %+v arpu %v, want 44576 / 534912 / 6 / 7429", sn, *sn.ARPU)
 	}
+	tl := one(newSub("sub_test", "cus_test", start, item(recurring("month", 1, 100), 1)))
+	tl.Versions[0].Sub.Livemode = false
+	if ts := BuildSeries([]Timeline{tl}, Defaults()); !ts[0].Test || !SnapshotAt(ts, day(t, "2024-01-31"))[0].Test {
+		t.Error("test-mode data not labelled")
+	}
 	rep := AtReport(series, day(t, "2024-01-31"))
 	if len(rep) != 1 || rep[0].At != "2024-01-31" || rep[0].MRR != 44576 || rep[0].ARR != 534912 ||
 		rep[0].ActiveSubscribers != 6 || *rep[0].ARPU != 7429 || rep[0].Currency != "usd" {

@@ -8,6 +8,7 @@ type AtRow struct {
 	ARR               int64  `json:"arr"`
 	ActiveSubscribers int    `json:"active_subscribers"`
 	ARPU              *int64 `json:"arpu"`
+	Test              bool   `json:"test,omitempty"` // test-mode data
 }
 
 // AtReport returns the per-currency state at the end of day d.
@@ -15,7 +16,7 @@ func AtReport(series []Series, d Day) []AtRow {
 	var out []AtRow
 	for _, sn := range SnapshotAt(series, d) {
 		out = append(out, AtRow{At: d.String(), Currency: sn.Currency, MRR: sn.MRR, ARR: sn.ARR,
-			ActiveSubscribers: sn.ActiveSubscribers, ARPU: sn.ARPU})
+			ActiveSubscribers: sn.ActiveSubscribers, ARPU: sn.ARPU, Test: sn.Test})
 	}
 	if out == nil {
 		out = []AtRow{}

@@ -20,6 +20,8 @@ type Series struct {
 	Customer string  `json:"customer"`
 	Currency string  `json:"currency"`
 	Points   []Point `json:"points"`
+	// Test marks test-mode data: shown, but labelled test.
+	Test bool `json:"test,omitempty"`
 }
 
 // At returns the end-of-day MRR at day d.
@@ -65,9 +67,11 @@ func CustomerSeries(customer string, tls []Timeline, s Settings) []Series {
 		v   int64
 	}
 	byCur := map[string][]ev{}
+	test := map[string]bool{}
 	var curs []string
 	for i := range tls {
 		info := tls[i].Info()
+		test[info.Currency] = test[info.Currency] || info.Test
 		pts := DailyPoints(tls[i].Steps(s), s.Location)
 		if len(pts) == 0 {
 			continue
@@ -102,7 +106,7 @@ func CustomerSeries(customer string, tls []Timeline, s Settings) []Series {
 			}
 		}
 		if len(pts) > 0 {
-			out = append(out, Series{Customer: customer, Currency: cur, Points: pts})
+			out = append(out, Series{Customer: customer, Currency: cur, Points: pts, Test: test[cur]})
 		}
 	}
 	return out

@@ -1,10 +1,3 @@
-// Package metrics computes the revenue metrics of design/metrics.md as pure
-// functions over backend types. It does no I/O: the store feeds it
-// subscription versions, invoices, charges and refunds, and materialises the
-// per-customer daily MRR change points it returns.
-//
-// Money is exact: intermediate values are math/big.Rat and each subscription
-// is rounded once, to the nearest minor unit with halves away from zero.
 package metrics
 
 import (
