@@ -44,7 +44,7 @@ func (db *DB) ForgetCustomer(ctx context.Context, id string) (ForgetResult, erro
 			return err
 		}
 		if found {
-			if _, err := t.exec("DELETE FROM customers_fts WHERE rowid = ?", pk); err != nil {
+			if err := t.unindexCustomer(id); err != nil {
 				return err
 			}
 		}

@@ -95,7 +95,7 @@ func invoiceJSON(id, customer, sub string, created int64, lines int) obj {
 		"amount_remaining": 0, "subtotal": 2900 * lines, "tax": nil, "total": 2900 * lines, "paid": true,
 		"period_start": created, "period_end": created + 30*86400, "charge": "ch_" + id,
 		"status_transitions": obj{"paid_at": created + 60},
-		"lines": obj{"object": "list", "has_more": false, "data": data}, "metadata": obj{}}
+		"lines":              obj{"object": "list", "has_more": false, "data": data}, "metadata": obj{}}
 }
 
 func chargeJSON(id, customer, invoice string, created int64, refunds int) obj {
@@ -107,9 +107,9 @@ func chargeJSON(id, customer, invoice string, created int64, refunds int) obj {
 	return obj{"id": id, "object": "charge", "created": created, "customer": customer, "invoice": invoice,
 		"amount": 2900, "amount_captured": 2900, "amount_refunded": 100 * refunds, "currency": "usd",
 		"status": "succeeded", "paid": true, "captured": true, "refunded": false,
-		"billing_details": obj{"email": "billing-" + customer + "@example.com"},
+		"billing_details":        obj{"email": "billing-" + customer + "@example.com"},
 		"payment_method_details": obj{"type": "card", "card": obj{"brand": "visa", "last4": "4242", "exp_month": 12, "exp_year": 2030}},
-		"refunds": obj{"object": "list", "has_more": false, "data": data}}
+		"refunds":                obj{"object": "list", "has_more": false, "data": data}}
 }
 
 func rng(typ backend.ObjectType) backend.SyncRange {

@@ -30,7 +30,7 @@ func TestSearchCustomers(t *testing.T) {
 		{"jane.doe@exa", []string{"cus_Jane2"}},
 		{"doe@example", []string{"cus_Jane2"}},
 		{"jane.doe@example.com", []string{"cus_Jane2"}}, // exact email
-		{"cus_Party3", []string{"cus_Party3"}},           // exact id
+		{"cus_Party3", []string{"cus_Party3"}},          // exact id
 		{"cus_par", []string{"cus_Party3"}},
 		{"🎉", []string{"cus_Party3"}},
 		{"cafe club", []string{"cus_Party3"}},

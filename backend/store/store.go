@@ -266,7 +266,7 @@ func prepareFiles(path string) error {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return diskError(err, path, "create the data folder")
 	}
-	if err := os.Chmod(dir, 0o700); err != nil {
+	if err := restrict(dir, 0o700); err != nil {
 		return diskError(err, path, "protect the data folder")
 	}
 	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
@@ -279,9 +279,22 @@ func prepareFiles(path string) error {
 
 func fixModes(path string) error {
 	for _, p := range []string{path, path + "-wal", path + "-shm"} {
-		if err := os.Chmod(p, 0o600); err != nil && !errors.Is(err, os.ErrNotExist) {
+		if err := restrict(p, 0o600); err != nil && !errors.Is(err, os.ErrNotExist) {
 			return diskError(err, path, "protect the local cache")
 		}
+	}
+	return nil
+}
+
+// restrict removes the permission bits outside mask (group and others),
+// and never adds any: a folder the user made read-only stays read-only.
+func restrict(p string, mask os.FileMode) error {
+	st, err := os.Stat(p)
+	if err != nil {
+		return err
+	}
+	if perm := st.Mode().Perm(); perm&^mask != 0 {
+		return os.Chmod(p, perm&mask)
 	}
 	return nil
 }

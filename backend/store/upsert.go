@@ -3,6 +3,7 @@ package store
 import (
 	"bytes"
 	"encoding/json"
+	"sort"
 	"strings"
 
 	"billfold/backend"
@@ -21,7 +22,7 @@ type table struct {
 
 var tables = map[backend.ObjectType]*table{
 	backend.TypeCustomers: {name: "customers",
-		cols: []string{"email", "name", "phone", "description", "currency", "balance", "delinquent", "livemode"}, derive: deriveCustomer},
+		cols: []string{"email", "name", "phone", "description", "currency", "balance", "delinquent", "livemode", "extra"}, derive: deriveCustomer},
 	backend.TypeProducts: {name: "products", cols: []string{"active", "name"}, derive: deriveProduct},
 	backend.TypePrices: {name: "prices",
 		cols: []string{"product", "active", "currency", "type", "unit_amount", "interval", "interval_count"}, derive: derivePrice},
@@ -93,8 +94,8 @@ func deriveCustomer(raw json.RawMessage) ([]any, string, any, error) {
 	if err := json.Unmarshal(raw, &c); err != nil {
 		return nil, "", nil, err
 	}
-	return []any{c.Email, c.Name, c.Phone, c.Description, c.Currency, c.Balance, b2i(c.Delinquent), b2i(c.Livemode)},
-		c.ID, &c, nil
+	return []any{c.Email, c.Name, c.Phone, c.Description, c.Currency, c.Balance, b2i(c.Delinquent), b2i(c.Livemode),
+		searchExtra(&c.Customer)}, c.ID, &c, nil
 }
 
 func deriveProduct(raw json.RawMessage) ([]any, string, any, error) {
@@ -306,6 +307,9 @@ func (t *wtx) upsert(o backend.RawObject, customerHint string) error {
 	created := o.Created
 	args := append([]any{o.ID, created, o.Stamp, hash, 0, string(raw)}, vals...)
 	if o.Type == backend.TypeCustomers {
+		if err := t.unindexCustomer(o.ID); err != nil {
+			return err
+		}
 		var pk int64
 		if err := t.queryRow(tb.upsertSQL, args...).Scan(&pk); err != nil {
 			return err
@@ -358,6 +362,11 @@ func (t *wtx) upsert(o backend.RawObject, customerHint string) error {
 // invoices become tombstones (their last known JSON kept, deleted = 1).
 func (t *wtx) markDeleted(tb *table, o backend.RawObject, exists bool, raw json.RawMessage, hash string, vals []any, customer string) error {
 	if exists {
+		if o.Type == backend.TypeCustomers {
+			if err := t.unindexCustomer(o.ID); err != nil {
+				return err
+			}
+		}
 		if _, err := t.exec("UPDATE "+tb.name+" SET deleted = 1, stamp = ? WHERE id = ?", o.Stamp, o.ID); err != nil {
 			return err
 		}
@@ -372,13 +381,6 @@ func (t *wtx) markDeleted(tb *table, o backend.RawObject, exists bool, raw json.
 		}
 	}
 	switch o.Type {
-	case backend.TypeCustomers:
-		var pk int64
-		if err := t.queryRow("SELECT pk FROM customers WHERE id = ?", o.ID).Scan(&pk); err != nil {
-			return err
-		}
-		_, err := t.exec("DELETE FROM customers_fts WHERE rowid = ?", pk)
-		return err
 	case backend.TypeInvoices:
 		if _, err := t.exec("DELETE FROM invoice_lines WHERE invoice = ?", o.ID); err != nil {
 			return err
@@ -392,29 +394,58 @@ func (t *wtx) markDeleted(tb *table, o backend.RawObject, exists bool, raw json.
 	return nil
 }
 
-// indexCustomer rewrites the customer's row of the search index.
-func (t *wtx) indexCustomer(pk int64, c *customerDoc) error {
-	if _, err := t.exec("DELETE FROM customers_fts WHERE rowid = ?", pk); err != nil {
+// unindexCustomer removes a customer's row from the search index, if it is
+// there (deleted = 0), using the row's own values as FTS5 requires.
+func (t *wtx) unindexCustomer(id string) error {
+	var (
+		pk                                          int64
+		deleted                                     bool
+		cid, email, name, phone, description, extra string
+	)
+	err := t.queryRow("SELECT pk, deleted, id, email, name, phone, description, extra FROM customers WHERE id = ?", id).
+		Scan(&pk, &deleted, &cid, &email, &name, &phone, &description, &extra)
+	if isNoRows(err) || err == nil && deleted {
+		return nil
+	}
+	if err != nil {
 		return err
 	}
+	_, err = t.exec(`INSERT INTO customers_fts (customers_fts, rowid, id, email, name, phone, description, extra)
+		VALUES ('delete', ?, ?, ?, ?, ?, ?, ?)`, pk, cid, email, name, phone, description, extra)
+	return err
+}
+
+// indexCustomer adds the customer's row to the search index (after
+// unindexCustomer removed the old one) and rewrites its discount.
+func (t *wtx) indexCustomer(pk int64, c *customerDoc) error {
 	if err := t.writeDiscount("customer", c.ID, c.Discount); err != nil {
 		return err
 	}
-	var extra []string
-	for _, v := range c.Metadata {
-		extra = append(extra, v)
+	_, err := t.exec("INSERT INTO customers_fts (rowid, id, email, name, phone, description, extra) VALUES (?, ?, ?, ?, ?, ?, ?)",
+		pk, c.ID, c.Email, c.Name, c.Phone, c.Description, searchExtra(&c.Customer))
+	return err
+}
+
+// searchExtra is the searched text beyond the named fields: metadata
+// values (sorted by key) and the phone's digits as one token, also without
+// a country code of 1 to 3 digits, so "5551234567" finds "+1 (555) 123-4567".
+func searchExtra(c *backend.Customer) string {
+	keys := make([]string, 0, len(c.Metadata))
+	for k := range c.Metadata {
+		keys = append(keys, k)
 	}
-	// The phone's digits as one token, also without a country code of
-	// 1 to 3 digits, so "5551234567" finds "+1 (555) 123-4567".
+	sort.Strings(keys)
+	var extra []string
+	for _, k := range keys {
+		extra = append(extra, c.Metadata[k])
+	}
 	if d := digits(c.Phone); d != "" {
 		extra = append(extra, d)
 		for i := 1; i <= 3 && len(d)-i >= 7; i++ {
 			extra = append(extra, d[i:])
 		}
 	}
-	_, err := t.exec("INSERT INTO customers_fts (rowid, id, email, name, phone, description, extra) VALUES (?, ?, ?, ?, ?, ?, ?)",
-		pk, c.ID, c.Email, c.Name, c.Phone, c.Description, strings.Join(extra, " "))
-	return err
+	return strings.Join(extra, " ")
 }
 
 func digits(s string) string {

@@ -24,18 +24,21 @@ CREATE TABLE customers (
 	balance     INTEGER NOT NULL DEFAULT 0,
 	delinquent  INTEGER NOT NULL DEFAULT 0,
 	livemode    INTEGER NOT NULL DEFAULT 0,
+	extra       TEXT NOT NULL DEFAULT '', -- searched too: metadata values, phone digits
 	raw         TEXT NOT NULL
 );
 CREATE INDEX customers_created ON customers (created, pk);
 CREATE INDEX customers_email ON customers (email COLLATE NOCASE, pk);
 CREATE INDEX customers_name ON customers (name COLLATE NOCASE, pk);
 
--- Customer search: contentless (no copy of the text), rows deletable, and
--- secure-delete on so a removed customer's tokens leave the index.
+-- Customer search over the customers table (external content, no copy of
+-- the text). A row is in the index exactly while deleted = 0; the store
+-- removes it with the 'delete' command and the row's own values, and
+-- secure-delete makes that remove the tokens from the index at once.
 CREATE VIRTUAL TABLE customers_fts USING fts5 (
 	id, email, name, phone, description, extra,
-	content = '',
-	contentless_delete = 1,
+	content = 'customers',
+	content_rowid = 'pk',
 	prefix = '1 2 3',
 	tokenize = "unicode61 remove_diacritics 2 categories 'L* N* Co So'"
 );
