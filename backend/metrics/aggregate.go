@@ -512,6 +512,7 @@ func MonthsIn(series []Series, from, to Month, rates *Rates, s Settings) ([]Mont
 // each customer at that day's rate.
 func SnapshotIn(series []Series, d Day, rates *Rates) (Snapshot, error) {
 	sn := Snapshot{Day: d, Currency: rates.Reporting}
+	active := map[string]bool{} // a customer with two currencies counts once
 	for i := range series {
 		v := series[i].At(d)
 		if v == 0 {
@@ -522,8 +523,10 @@ func SnapshotIn(series []Series, d Day, rates *Rates) (Snapshot, error) {
 			return Snapshot{}, err
 		}
 		sn.MRR += c
-		sn.ActiveSubscribers++
+		sn.Test = sn.Test || series[i].Test
+		active[series[i].Customer] = true
 	}
+	sn.ActiveSubscribers = len(active)
 	sn.ARR = 12 * sn.MRR
 	sn.ARPU = arpu(sn.MRR, sn.ActiveSubscribers)
 	return sn, nil

@@ -1,6 +1,7 @@
 package metrics
 
 import (
+	"runtime"
 	"sync"
 	"testing"
 )
@@ -35,6 +36,17 @@ func BenchmarkFullRebuild(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(len(tls)), "subscriptions")
+}
+
+// BenchmarkFullRebuildParallel: the same on GOMAXPROCS workers.
+func BenchmarkFullRebuildParallel(b *testing.B) {
+	tls, _ := benchBusiness(b)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if s := Rebuild(tls, Defaults(), runtime.GOMAXPROCS(0)); len(s) == 0 {
+			b.Fatal("no series")
+		}
+	}
 }
 
 // BenchmarkMonthsRange: the dashboard's 36-month roll-forward with rates,

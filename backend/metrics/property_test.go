@@ -1,6 +1,8 @@
 package metrics
 
 import (
+	"reflect"
+	"sort"
 	"testing"
 )
 
@@ -35,6 +37,33 @@ func TestPropertiesRandomBusinesses(t *testing.T) {
 		s := settings[int(seed)%len(settings)]
 		tls := genBusiness(seed, 60)
 		series := BuildSeries(tls, s)
+		if par := Rebuild(tls, s, 3); !reflect.DeepEqual(par, series) {
+			t.Fatalf("seed %d: parallel rebuild differs", seed)
+		}
+		// Incremental: after a change to one customer's subscription,
+		// recomputing only that customer gives the full rebuild's result.
+		{
+			changed := append([]Timeline(nil), tls...)
+			c := changed[0].Info().Customer
+			extra := changed[0].Versions[0]
+			extra.At = MonthOf(2024, 2).First().Start(nil) + 3600
+			extra.Sub = cloneSub(extra.Sub)
+			extra.Sub.Items.Data[0].Quantity += 7
+			extra.Sub.Status, extra.Sub.EndedAt = "active", nil
+			vs := append([]SubVersion(nil), changed[0].Versions...)
+			changed[0] = Timeline{Versions: append(vs, extra)}
+			sort.SliceStable(changed[0].Versions, func(a, b int) bool { return changed[0].Versions[a].At < changed[0].Versions[b].At })
+			var mine []Timeline
+			for _, tl := range changed {
+				if tl.Info().Customer == c {
+					mine = append(mine, tl)
+				}
+			}
+			full := BuildSeries(changed, s)
+			if inc := ReplaceCustomer(series, c, CustomerSeries(c, mine, s)); !reflect.DeepEqual(inc, full) {
+				t.Fatalf("seed %d: incremental refresh differs from a full rebuild", seed)
+			}
+		}
 		// MRR never negative, and each customer's daily value is the sum of
 		// its subscriptions' values at the end of the day.
 		byCust := map[string][]Timeline{}

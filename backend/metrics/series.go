@@ -2,6 +2,7 @@ package metrics
 
 import (
 	"sort"
+	"sync"
 	"time"
 )
 
@@ -114,7 +115,12 @@ func CustomerSeries(customer string, tls []Timeline, s Settings) []Series {
 
 // BuildSeries computes every customer's series from all subscription
 // timelines (the full rebuild), ordered by currency then customer.
-func BuildSeries(tls []Timeline, s Settings) []Series {
+func BuildSeries(tls []Timeline, s Settings) []Series { return Rebuild(tls, s, 1) }
+
+// Rebuild is BuildSeries on several goroutines (workers <= 1: one). Each
+// customer is computed independently, so the result does not depend on
+// workers.
+func Rebuild(tls []Timeline, s Settings, workers int) []Series {
 	by := map[string][]Timeline{}
 	var custs []string
 	for _, tl := range tls {
@@ -124,10 +130,46 @@ func BuildSeries(tls []Timeline, s Settings) []Series {
 		}
 		by[c] = append(by[c], tl)
 	}
-	var out []Series
-	for _, c := range custs {
-		out = append(out, CustomerSeries(c, by[c], s)...)
+	parts := make([][]Series, len(custs))
+	if workers <= 1 {
+		for i, c := range custs {
+			parts[i] = CustomerSeries(c, by[c], s)
+		}
+	} else {
+		var wg sync.WaitGroup
+		for w := 0; w < workers; w++ {
+			wg.Add(1)
+			go func(w int) {
+				defer wg.Done()
+				for i := w; i < len(custs); i += workers {
+					parts[i] = CustomerSeries(custs[i], by[custs[i]], s)
+				}
+			}(w)
+		}
+		wg.Wait()
 	}
+	n := 0
+	for _, p := range parts {
+		n += len(p)
+	}
+	out := make([]Series, 0, n)
+	for _, p := range parts {
+		out = append(out, p...)
+	}
+	SortSeries(out)
+	return out
+}
+
+// ReplaceCustomer returns series with the customer's old series replaced by
+// fresh (the incremental refresh of an in-memory copy), kept in order.
+func ReplaceCustomer(series []Series, customer string, fresh []Series) []Series {
+	out := make([]Series, 0, len(series)+len(fresh))
+	for _, s := range series {
+		if s.Customer != customer {
+			out = append(out, s)
+		}
+	}
+	out = append(out, fresh...)
 	SortSeries(out)
 	return out
 }
