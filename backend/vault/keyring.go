@@ -9,6 +9,7 @@ import (
 	"os/user"
 	"runtime"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	dbus "github.com/godbus/dbus/v5"
@@ -252,7 +253,14 @@ type Keyring struct {
 	p             Provider
 	timeout       time.Duration
 	unlockTimeout time.Duration
+	// stuck counts calls still running after their caller gave up; past
+	// maxStuck new calls fail at once instead of piling up goroutines.
+	stuck atomic.Int32
 }
+
+// maxStuck is how many abandoned calls may linger before new calls are
+// refused with a timeout error without reaching the provider.
+const maxStuck = 4
 
 // NewKeyring wraps p with the time limits (zero: the defaults).
 func NewKeyring(p Provider, timeout, unlockTimeout time.Duration) *Keyring {
@@ -319,8 +327,19 @@ func (k *Keyring) run(ctx context.Context, op, entry string, limit time.Duration
 	if err := ctx.Err(); err != nil {
 		return wrapKeyring(&KeyringError{Kind: KindCanceled, Op: op, Entry: entry, Err: err})
 	}
+	if k.stuck.Load() >= maxStuck {
+		return wrapKeyring(&KeyringError{Kind: KindTimeout, Op: op, Entry: entry, Limit: limit,
+			Err: errors.New("earlier keyring calls are still waiting")})
+	}
 	done := make(chan error, 1) // buffered: a lingering goroutine never blocks on send
+	// state: 0 running, 1 finished, 2 abandoned by the caller.
+	var state atomic.Int32
 	go func() {
+		defer func() {
+			if !state.CompareAndSwap(0, 1) {
+				k.stuck.Add(-1) // abandoned: no longer stuck
+			}
+		}()
 		defer func() {
 			if r := recover(); r != nil {
 				done <- fmt.Errorf("keyring provider panicked: %v", r)
@@ -330,6 +349,7 @@ func (k *Keyring) run(ctx context.Context, op, entry string, limit time.Duration
 	}()
 	timer := time.NewTimer(limit)
 	defer timer.Stop()
+	var ke *KeyringError
 	select {
 	case err := <-done:
 		if err == nil {
@@ -337,10 +357,15 @@ func (k *Keyring) run(ctx context.Context, op, entry string, limit time.Duration
 		}
 		return wrapKeyring(&KeyringError{Kind: classify(op, err), Op: op, Entry: entry, Limit: limit, Err: err})
 	case <-timer.C:
-		return wrapKeyring(&KeyringError{Kind: KindTimeout, Op: op, Entry: entry, Limit: limit})
+		ke = &KeyringError{Kind: KindTimeout, Op: op, Entry: entry, Limit: limit}
 	case <-ctx.Done():
-		return wrapKeyring(&KeyringError{Kind: KindCanceled, Op: op, Entry: entry, Err: ctx.Err()})
+		ke = &KeyringError{Kind: KindCanceled, Op: op, Entry: entry, Err: ctx.Err()}
 	}
+	k.stuck.Add(1)
+	if !state.CompareAndSwap(0, 2) {
+		k.stuck.Add(-1) // it finished just now
+	}
+	return wrapKeyring(ke)
 }
 
 func wrapKeyring(ke *KeyringError) error {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os/exec"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -186,5 +187,46 @@ func TestSessionBusPrecheck(t *testing.T) {
 	_, err := NewKeyring(p, 0, 0).Get(context.Background(), "acct_1A:test")
 	if !errors.Is(err, ErrNoService) || err.Error() != "no Secret Service is running: install and start gnome-keyring or KeePassXC's Secret Service, or use BILLFOLD_API_KEY for headless use" {
 		t.Errorf("precheck: %v", err)
+	}
+}
+
+type countingBlocker struct {
+	release chan struct{}
+	calls   *atomic.Int32
+}
+
+func (b countingBlocker) Set(string, string, string) error { b.calls.Add(1); <-b.release; return nil }
+func (b countingBlocker) Get(string, string) (string, error) {
+	b.calls.Add(1)
+	<-b.release
+	return keyA, nil
+}
+func (b countingBlocker) Delete(string, string) error { b.calls.Add(1); <-b.release; return nil }
+
+// TestKeyringStuckCallsDoNotPileUp: after maxStuck abandoned calls, new
+// calls fail at once without reaching the provider; once the provider
+// answers, calls go through again.
+func TestKeyringStuckCallsDoNotPileUp(t *testing.T) {
+	release := make(chan struct{})
+	var calls atomic.Int32
+	k := NewKeyring(countingBlocker{release, &calls}, 5*time.Millisecond, 0)
+	ctx := context.Background()
+	for i := 0; i < maxStuck+3; i++ {
+		if _, err := k.Get(ctx, "acct_1A:test"); !errors.Is(err, ErrTimeout) {
+			t.Fatalf("call %d: %v", i, err)
+		}
+	}
+	if n := calls.Load(); n != maxStuck {
+		t.Fatalf("provider reached %d times, want %d", n, maxStuck)
+	}
+	close(release)
+	for i := 0; k.stuck.Load() != 0; i++ {
+		if i > 30000 {
+			t.Fatal("stuck calls never drained")
+		}
+		time.Sleep(time.Millisecond)
+	}
+	if got, err := k.Get(ctx, "acct_1A:test"); err != nil || got.Reveal() != keyA {
+		t.Fatalf("after the provider answered: %v, %v", got, err)
 	}
 }
