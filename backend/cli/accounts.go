@@ -307,7 +307,7 @@ func accountsRename(ctx context.Context, env *Env) error {
 
 func accountsRemove(ctx context.Context, env *Env) error {
 	fs := NewFlagSet(env, "accounts remove")
-	deleteData := fs.Bool("delete-data", false, "also delete the account's local data folder")
+	deleteData := fs.Bool("delete-data", false, "also delete the account's local cache (this mode only)")
 	args, err := ParseFlags(fs, env)
 	if err != nil {
 		return err
@@ -323,7 +323,7 @@ func accountsRemove(ctx context.Context, env *Env) error {
 	if err != nil {
 		return err
 	}
-	dir, err := v.DataDir(a.ID)
+	db, err := v.DataPath(a.ID)
 	if err != nil {
 		return err
 	}
@@ -332,9 +332,9 @@ func accountsRemove(ctx context.Context, env *Env) error {
 	}
 	fmt.Fprintf(env.Stdout, "removed %s (%s) and its key from the system keyring\n", a.ID, oneLine(a.Label))
 	if *deleteData {
-		fmt.Fprintf(env.Stdout, "deleted its data folder %s\n", dir)
+		fmt.Fprintf(env.Stdout, "deleted its local data %s\n", db)
 	} else {
-		fmt.Fprintf(env.Stdout, "kept its data folder %s (use --delete-data to delete it)\n", dir)
+		fmt.Fprintf(env.Stdout, "kept its local data %s (use --delete-data to delete it)\n", db)
 	}
 	return nil
 }

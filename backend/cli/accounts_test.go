@@ -14,6 +14,7 @@ import (
 	"github.com/zalando/go-keyring"
 
 	"billfold/backend"
+	"billfold/backend/store"
 	"billfold/backend/vault"
 )
 
@@ -145,11 +146,15 @@ func TestAccountsFlow(t *testing.T) {
 	if code != ExitUsage || !strings.Contains(errOut, "belongs to Stripe account acct_1Other") {
 		t.Fatalf("rotate other: %d %q", code, errOut)
 	}
-	data := filepath.Join(h.home, "accounts", "acct_1Acme-test")
-	os.MkdirAll(data, 0o700)
-	os.WriteFile(filepath.Join(data, "billfold.db"), []byte("x"), 0o600)
+	// The cache path is the one the store and `billfold sync` use.
+	data, err := store.Path(h.home, "acct_1Acme", backend.ModeTest)
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.MkdirAll(filepath.Dir(data), 0o700)
+	os.WriteFile(data, []byte("x"), 0o600)
 	code, out, _ = h.run("", "accounts", "remove", "Main")
-	if code != 0 || !strings.Contains(out, "kept its data folder "+data) {
+	if code != 0 || !strings.Contains(out, "kept its local data "+data) {
 		t.Fatalf("remove: %d %q", code, out)
 	}
 	if _, err := os.Stat(data); err != nil {
@@ -158,9 +163,18 @@ func TestAccountsFlow(t *testing.T) {
 	if _, err := keyring.Get("Billfold", "acct_1Acme:test"); !errors.Is(err, keyring.ErrNotFound) {
 		t.Fatalf("key still in keyring: %v", err)
 	}
+	other, _ := store.Path(h.home, "acct_1Other", backend.ModeTest)
+	os.MkdirAll(filepath.Dir(other), 0o700)
+	os.WriteFile(other, []byte("x"), 0o600)
+	os.WriteFile(other+"-wal", []byte("x"), 0o600)
 	code, out, _ = h.run("", "accounts", "remove", "--delete-data", "acct_1Other:test")
-	if code != 0 || !strings.Contains(out, "deleted its data folder") {
+	if code != 0 || !strings.Contains(out, "deleted its local data "+other) {
 		t.Fatalf("remove --delete-data: %d %q", code, out)
+	}
+	for _, p := range []string{other, other + "-wal"} {
+		if _, err := os.Stat(p); !os.IsNotExist(err) {
+			t.Errorf("%s still there", p)
+		}
 	}
 	code, _, errOut = h.run("", "accounts", "remove", "acct_1Other:test")
 	if code != ExitProblem || !strings.Contains(errOut, `no account "acct_1Other:test"`) {

@@ -111,14 +111,43 @@ func (v *Vault) Home() string { return v.home }
 
 var idFormat = regexp.MustCompile(`^(acct_[A-Za-z0-9]+):(test|live)$`)
 
-// DataDir is the folder of an account's local data (its SQLite cache):
-// HOME/accounts/<acct_id>-<mode>. Remove with deleteData deletes exactly it.
-func (v *Vault) DataDir(id string) (string, error) {
+// DataPath is the SQLite cache of account id, laid out as store.Path lays
+// it out: HOME/accounts/<acct_id>/<mode>.db. The folder is shared by the
+// test and live caches of one Stripe account.
+func (v *Vault) DataPath(id string) (string, error) {
 	m := idFormat.FindStringSubmatch(id)
 	if m == nil {
 		return "", backend.Errorf(backend.EINVALID, "%q is not an account id: expected acct_...:test or acct_...:live", id)
 	}
-	return filepath.Join(v.home, "accounts", m[1]+"-"+m[2]), nil
+	return filepath.Join(v.home, "accounts", m[1], m[2]+".db"), nil
+}
+
+// removeData deletes the cache of one account and mode: <mode>.db, its
+// -wal/-shm/-journal and the copies moved aside as corrupt
+// (<mode>.db.corrupt-*), and nothing else; then the folder if it is empty.
+func removeData(dbPath string) ([]string, error) {
+	dir, base := filepath.Split(dbPath)
+	ents, err := os.ReadDir(dir)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	var removed []string
+	for _, e := range ents {
+		n := e.Name()
+		if e.IsDir() || !(n == base || strings.HasPrefix(n, base+"-") || strings.HasPrefix(n, base+".")) {
+			continue
+		}
+		p := filepath.Join(dir, n)
+		if err := os.Remove(p); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return removed, err
+		}
+		removed = append(removed, p)
+	}
+	_ = os.Remove(dir) // only succeeds when empty
+	return removed, nil
 }
 
 // AddOptions are the user's choices when adding an account.
@@ -277,14 +306,14 @@ func (v *Vault) Rename(ctx context.Context, id, label string) (Account, error) {
 
 // Remove deletes the key of account id from the keyring and the account from
 // the registry. With deleteData it also deletes the account's data folder
-// (DataDir), exactly that. A key already missing from the keyring is fine;
+// (DataPath and its journal and moved-aside files), exactly that. A key already missing from the keyring is fine;
 // any other keyring failure leaves everything as it was.
 func (v *Vault) Remove(ctx context.Context, id string, deleteData bool) error {
 	cur, err := v.Get(ctx, id)
 	if err != nil {
 		return err
 	}
-	dir, err := v.DataDir(cur.ID)
+	dbPath, err := v.DataPath(cur.ID)
 	if err != nil {
 		return err
 	}
@@ -316,9 +345,11 @@ func (v *Vault) Remove(ctx context.Context, id string, deleteData bool) error {
 	}
 	v.log.Info("account removed", "account", cur.ID, "delete_data", deleteData)
 	if deleteData {
-		if err := os.RemoveAll(dir); err != nil {
+		removed, err := removeData(dbPath)
+		v.log.Info("account data deleted", "account", cur.ID, "files", removed)
+		if err != nil {
 			return &backend.Error{Code: backend.EDISK, Err: err,
-				Message: fmt.Sprintf("account %s was removed, but its data folder %s could not be deleted (%v): delete it by hand", cur.ID, dir, unwrapPathErr(err))}
+				Message: fmt.Sprintf("account %s was removed, but its data %s could not be deleted (%v): delete it by hand", cur.ID, dbPath, unwrapPathErr(err))}
 		}
 	}
 	return nil

@@ -352,25 +352,25 @@ func TestRemove(t *testing.T) {
 	acme(e)
 	a, _ := e.v.Add(ctx, keyA, AddOptions{})
 	l, _ := e.v.Add(ctx, keyLive, AddOptions{})
-	dirA, _ := e.v.DataDir(a.ID)
-	dirL, _ := e.v.DataDir(l.ID)
-	if dirA != filepath.Join(e.home, "accounts", "acct_1Acme-test") {
-		t.Fatalf("DataDir = %s", dirA)
+	dbA, _ := e.v.DataPath(a.ID)
+	dbL, _ := e.v.DataPath(l.ID)
+	if dbA != filepath.Join(e.home, "accounts", "acct_1Acme", "test.db") || dbL != filepath.Join(e.home, "accounts", "acct_1Acme", "live.db") {
+		t.Fatalf("DataPath = %s, %s", dbA, dbL)
 	}
-	for _, d := range []string{dirA, dirL} {
-		os.MkdirAll(d, 0o700)
-		os.WriteFile(filepath.Join(d, "cache.db"), []byte("x"), 0o600)
+	dir := filepath.Dir(dbA)
+	os.MkdirAll(dir, 0o700)
+	testFiles := []string{"test.db", "test.db-wal", "test.db-shm", "test.db.corrupt-20260101T000000Z", "test.db.corrupt-20260101T000000Z-wal"}
+	keep := []string{"live.db", "live.db-wal", "test.dbx", "test.csv", "notes-test.db"}
+	for _, n := range append(append([]string{}, testFiles...), keep...) {
+		os.WriteFile(filepath.Join(dir, n), []byte("x"), 0o600)
 	}
-	other := filepath.Join(e.home, "accounts", "acct_1Acme-test.bak")
-	os.WriteFile(other, []byte("keep"), 0o600)
-
 	// Keyring locked: nothing changes.
 	e.mem.getErr = errors.New("failed to unlock correct collection '/org/freedesktop/secrets/collection/login'")
 	if err := e.v.Remove(ctx, a.ID, true); code(err) != backend.EKEYRING || !strings.Contains(err.Error(), "locked") {
 		t.Fatalf("Remove locked: %v", err)
 	}
 	e.mem.getErr = nil
-	if _, err := os.Stat(dirA); err != nil {
+	if _, err := os.Stat(dbA); err != nil {
 		t.Fatal("a failed remove deleted data")
 	}
 	// Registry write fails: the key is put back.
@@ -386,22 +386,37 @@ func TestRemove(t *testing.T) {
 	if err := e.v.Remove(ctx, l.ID, false); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := os.Stat(filepath.Join(dirL, "cache.db")); err != nil {
-		t.Error("Remove without --delete-data deleted data")
+	if _, err := os.Stat(dbL); err != nil {
+		t.Error("Remove without deleteData deleted data")
 	}
-	// With data: exactly that folder.
+	// With data: exactly the test cache and its companions.
 	if err := e.v.Remove(ctx, "acct_1Acme", true); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := os.Stat(dirA); !os.IsNotExist(err) {
-		t.Error("data folder still there")
+	for _, n := range testFiles {
+		if _, err := os.Stat(filepath.Join(dir, n)); !os.IsNotExist(err) {
+			t.Errorf("%s still there", n)
+		}
 	}
-	if b, err := os.ReadFile(other); err != nil || string(b) != "keep" {
-		t.Error("Remove deleted a neighbour")
+	for _, n := range keep {
+		if _, err := os.Stat(filepath.Join(dir, n)); err != nil {
+			t.Errorf("Remove deleted %s", n)
+		}
 	}
 	nothingStored(t, e)
 	if err := e.v.Remove(ctx, a.ID, false); code(err) != backend.ENOTFOUND {
 		t.Errorf("Remove twice: %v", err)
+	}
+	// The last cache of a Stripe account gone: its folder goes too.
+	other, _ := e.v.Add(ctx, keyOther, AddOptions{})
+	dbO, _ := e.v.DataPath(other.ID)
+	os.MkdirAll(filepath.Dir(dbO), 0o700)
+	os.WriteFile(dbO, []byte("x"), 0o600)
+	if err := e.v.Remove(ctx, other.ID, true); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Dir(dbO)); !os.IsNotExist(err) {
+		t.Errorf("empty account folder left: %v", err)
 	}
 	// A registered account whose key is already gone from the keyring can be removed.
 	e.v.Add(ctx, keyOther, AddOptions{})
@@ -582,11 +597,11 @@ func TestHomeDir(t *testing.T) {
 	}
 }
 
-func TestDataDirRejectsBadIDs(t *testing.T) {
+func TestDataPathRejectsBadIDs(t *testing.T) {
 	e := newEnv(t)
 	for _, id := range []string{"", "acct_1:prod", "../acct_1:test", "acct_1:test/..", "acct_1"} {
-		if _, err := e.v.DataDir(id); code(err) != backend.EINVALID {
-			t.Errorf("DataDir(%q): %v", id, err)
+		if _, err := e.v.DataPath(id); code(err) != backend.EINVALID {
+			t.Errorf("DataPath(%q): %v", id, err)
 		}
 	}
 }
