@@ -92,8 +92,8 @@ test-go: deps-spec
 
 # The real Secret Service: gnome-keyring in a private D-Bus session, never the user's.
 test-keyring:
-	XDG_DATA_HOME=$$(mktemp -d) BILLFOLD_KEYRING_TEST=1 dbus-run-session -- sh -c \
-	  'echo -n pw | gnome-keyring-daemon --unlock --components=secrets >/dev/null && $(GO) test -count=1 -run Keyring ./backend/vault/...'
+	XDG_DATA_HOME=$$(mktemp -d) XDG_RUNTIME_DIR=$$(mktemp -d) BILLFOLD_KEYRING_TEST=1 CI=true dbus-run-session -- sh -c \
+	  'printf pw | gnome-keyring-daemon --unlock --components=secrets >/dev/null && $(GO) test -count=1 -run Keyring ./backend/vault/...'
 
 test-frontend: bindings
 	cd frontend && npm run check && npm test
