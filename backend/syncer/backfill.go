@@ -20,17 +20,17 @@ type rstate struct {
 	reset  bool // cursor already restarted once
 }
 
-// typeState holds one type's ranges. writeMu serialises the type's store
-// writes (SavePage, ReplaceRanges) so a replace never carries a stale cursor;
+// typeState holds one type's ranges. writeMu serialises store writes
+// (SavePage, ReplaceRanges) so a replace never carries a stale cursor;
 // stateMu guards the in-memory fields for readers (estimates).
 type typeState struct {
-	typ      backend.ObjectType
-	writeMu  sync.Mutex
-	stateMu  sync.Mutex
-	ranges   []*rstate
-	active   int // workers on this type (sched.mu)
-	start    int64
-	end      int64
+	typ     backend.ObjectType
+	writeMu *sync.Mutex // shared by all types: one writer, as SQLite has
+	stateMu sync.Mutex
+	ranges  []*rstate
+	active  int // workers on this type (sched.mu)
+	start   int64
+	end     int64
 }
 
 // sched hands ranges to workers: the type with the fewest workers first,
@@ -53,6 +53,7 @@ func (s *Syncer) backfill(ctx context.Context, run *run, replan bool) (int64, er
 	sc := &sched{workers: s.o.Workers}
 	sc.cond = sync.NewCond(&sc.mu)
 	end := int64(-1)
+	writeMu := &sync.Mutex{}
 	for _, t := range s.o.Types {
 		rs, err := s.o.Store.Ranges(ctx, t)
 		if err != nil {
@@ -64,7 +65,7 @@ func (s *Syncer) backfill(ctx context.Context, run *run, replan bool) (int64, er
 				return 0, fmt.Errorf("plan %s ranges: %w", t, err)
 			}
 		}
-		ts := &typeState{typ: t}
+		ts := &typeState{typ: t, writeMu: writeMu}
 		ts.start, ts.end = timeline(rs)
 		// a plan must be whole before anything is fetched
 		if err := checkPlan(t, rs, ts.start, ts.end); err != nil {

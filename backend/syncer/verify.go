@@ -15,8 +15,8 @@ type Drift struct {
 	Type      backend.ObjectType `json:"type"`
 	Gte       int64              `json:"gte"`
 	Lt        int64              `json:"lt"`
-	Remote    int                `json:"remote"` // objects Stripe lists
-	Local     int                `json:"local"`  // objects the cache holds
+	Remote    int                `json:"remote"`              // objects Stripe lists
+	Local     int                `json:"local"`               // objects the cache holds
 	Missing   []string           `json:"missing,omitempty"`   // in Stripe, not in the cache
 	Extra     []string           `json:"extra,omitempty"`     // in the cache, not in Stripe
 	Different []string           `json:"different,omitempty"` // content hashes differ
