@@ -129,8 +129,11 @@ func ItemMonthly(item *backend.SubscriptionItem, s Settings) (*big.Rat, bool) {
 }
 
 func itemMonthly(p *backend.Price, q int64, s *Settings) (*big.Rat, bool) {
-	if r, ok, fast := itemMonthlyFast(p, q, s); fast {
-		return r, ok
+	if n, d, has, fast := itemMonthlyFrac(p, q, s); fast {
+		if !has {
+			return nil, false
+		}
+		return big.NewRat(n, d), true
 	}
 	a, ok := itemAmount(p, q)
 	if !ok || a.Sign() == 0 {
@@ -143,28 +146,28 @@ func itemMonthly(p *backend.Price, q int64, s *Settings) (*big.Rat, bool) {
 	return a.Mul(a, f), true
 }
 
-// itemMonthlyFast handles the common case (per-unit integer amount, default
-// factors) with one exact fraction of int64s; fast is false when the general
-// path must run.
-func itemMonthlyFast(p *backend.Price, q int64, s *Settings) (r *big.Rat, ok, fast bool) {
+// itemMonthlyFrac handles the common case (per-unit integer amount,
+// default factors) as an exact fraction of int64s. fast is false when the
+// general path must run; has is false when the item carries no MRR.
+func itemMonthlyFrac(p *backend.Price, q int64, s *Settings) (num, den int64, has, fast bool) {
 	if p == nil || p.Recurring == nil || p.Type == "one_time" || p.Recurring.UsageType == "metered" {
-		return nil, false, true
+		return 0, 0, false, true
 	}
 	if p.BillingScheme == "tiered" || !s.defaultFactors {
-		return nil, false, false
+		return 0, 0, false, false
 	}
 	var a int64
 	switch {
 	case p.UnitAmountDecimal != "":
 		v, err := strconv.ParseInt(p.UnitAmountDecimal, 10, 64)
 		if err != nil {
-			return nil, false, false
+			return 0, 0, false, false
 		}
 		a = v
 	case p.UnitAmount != nil:
 		a = *p.UnitAmount
 	default:
-		return nil, false, true
+		return 0, 0, false, true
 	}
 	if q < 0 {
 		q = 0
@@ -176,9 +179,9 @@ func itemMonthlyFast(p *backend.Price, q int64, s *Settings) (r *big.Rat, ok, fa
 	}
 	const limit = 1 << 50
 	if a < 0 || a > limit/(q+1) || n > 1<<20 {
-		return nil, false, false
+		return 0, 0, false, false
 	}
-	num, den := a*q, n
+	num, den = a*q, n
 	switch p.Recurring.Interval {
 	case "month":
 	case "year":
@@ -188,10 +191,10 @@ func itemMonthlyFast(p *backend.Price, q int64, s *Settings) (r *big.Rat, ok, fa
 	case "day":
 		num, den = num*365, den*12
 	default:
-		return nil, false, true
+		return 0, 0, false, true
 	}
 	if num == 0 {
-		return nil, false, true
+		return 0, 0, false, true
 	}
-	return new(big.Rat).SetFrac64(num, den), true, true
+	return num, den, true, true
 }

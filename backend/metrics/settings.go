@@ -58,6 +58,7 @@ type Settings struct {
 	Location *time.Location
 
 	defaultFactors bool // set by norm: week and day factors are 52/12 and 365/12
+	normalized     bool // norm ran; ParseFlag clears it
 }
 
 // Defaults returns the default settings (Stripe's conventions, UTC).
@@ -73,32 +74,40 @@ func Defaults() Settings {
 	}
 }
 
-// norm fills unset fields with defaults.
+// norm fills unset fields with defaults (cheaply: it runs per subscription).
 func (s Settings) norm() Settings {
-	d := Defaults()
+	if s.normalized {
+		return s
+	}
 	if s.DiscountMode == "" {
-		s.DiscountMode = d.DiscountMode
+		s.DiscountMode = ForeverOnly
 	}
 	if s.ChurnRecognition == "" {
-		s.ChurnRecognition = d.ChurnRecognition
+		s.ChurnRecognition = AtRequest
 	}
 	if s.WeekFactor == nil {
-		s.WeekFactor = d.WeekFactor
+		s.WeekFactor = big.NewRat(52, 12)
 	}
 	if s.DayFactor == nil {
-		s.DayFactor = d.DayFactor
+		s.DayFactor = big.NewRat(365, 12)
 	}
 	if s.ChurnRateFormula == "" {
-		s.ChurnRateFormula = d.ChurnRateFormula
+		s.ChurnRateFormula = ChurnStripe
 	}
 	if s.LTVMode == "" {
-		s.LTVMode = d.LTVMode
+		s.LTVMode = LTVTrailing6
 	}
 	if s.Location == nil {
 		s.Location = time.UTC
 	}
-	s.defaultFactors = s.WeekFactor.Cmp(d.WeekFactor) == 0 && s.DayFactor.Cmp(d.DayFactor) == 0
+	s.defaultFactors = ratIs(s.WeekFactor, 13, 3) && ratIs(s.DayFactor, 365, 12)
+	s.normalized = true
 	return s
+}
+
+// ratIs reports whether r equals num/den (given in lowest terms).
+func ratIs(r *big.Rat, num, den int64) bool {
+	return r.Num().IsInt64() && r.Num().Int64() == num && r.Denom().IsInt64() && r.Denom().Int64() == den
 }
 
 // FlagNames lists the setting flags ParseFlag accepts (without "--").
@@ -114,6 +123,7 @@ var FlagNames = []string{
 // leaves s unchanged.
 func (s *Settings) ParseFlag(name, value string) error {
 	key := strings.ReplaceAll(strings.TrimLeft(name, "-"), "_", "-")
+	s.normalized = false
 	v := strings.TrimSpace(value)
 	switch key {
 	case "discount-mode":

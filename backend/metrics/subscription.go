@@ -3,6 +3,7 @@ package metrics
 import (
 	"math"
 	"math/big"
+	"math/bits"
 	"sort"
 	"strings"
 
@@ -86,14 +87,74 @@ type evalCtx struct {
 
 // versionAmounts caches the time-independent parts of a version.
 type versionAmounts struct {
-	base      *big.Rat // sum of normalized items, tax-scaled
+	base      *big.Rat // sum of normalized items, tax-scaled (nil on the fast path without discounts)
+	rounded   int64    // base rounded once
+	fast      bool
 	billing   *big.Rat // month factor of the subscription's billing interval (nil: unknown)
 	currency  string
 	discounts []backend.Discount
 }
 
 func amountsOf(sub *backend.Subscription, c *evalCtx) versionAmounts {
-	va := versionAmounts{base: new(big.Rat), currency: subCurrency(sub)}
+	va := versionAmounts{currency: subCurrency(sub)}
+	if n, d, ok := fastBase(sub, c); ok {
+		// exact int64 fraction: no big.Rat unless a discount needs one
+		va.rounded, va.fast = divRound(n, d), true
+		if sub.Discount != nil {
+			va.base = big.NewRat(n, d)
+		}
+	} else {
+		va.base = slowBase(sub, c)
+		va.rounded = roundHalfAway(va.base)
+	}
+	if sub.Discount == nil {
+		return va
+	}
+	return withDiscount(va, sub, c)
+}
+
+// fastBase sums the items as one int64 fraction when every item takes the
+// fast path and nothing overflows.
+func fastBase(sub *backend.Subscription, c *evalCtx) (num, den int64, ok bool) {
+	num, den = 0, 1
+	for i := range sub.Items.Data {
+		it := &sub.Items.Data[i]
+		if it.Price.TaxBehavior == "inclusive" && c.taxRatio != nil {
+			return 0, 0, false
+		}
+		n, d, has, fast := itemMonthlyFrac(&it.Price, it.Quantity, c.s)
+		if !fast {
+			return 0, 0, false
+		}
+		if !has {
+			continue
+		}
+		// num/den + n/d, reduced; bail out on overflow
+		hi1, lo1 := bits.Mul64(uint64(num), uint64(d))
+		hi2, lo2 := bits.Mul64(uint64(n), uint64(den))
+		hi3, lo3 := bits.Mul64(uint64(den), uint64(d))
+		if hi1 != 0 || hi2 != 0 || hi3 != 0 || lo1 > 1<<61 || lo2 > 1<<61 || lo3 > 1<<61 {
+			return 0, 0, false
+		}
+		num, den = int64(lo1+lo2), int64(lo3)
+		g := gcd(num, den)
+		num, den = num/g, den/g
+	}
+	return num, den, true
+}
+
+func gcd(a, b int64) int64 {
+	for b != 0 {
+		a, b = b, a%b
+	}
+	if a == 0 {
+		return 1
+	}
+	return a
+}
+
+func slowBase(sub *backend.Subscription, c *evalCtx) *big.Rat {
+	base := new(big.Rat)
 	for i := range sub.Items.Data {
 		it := &sub.Items.Data[i]
 		m, ok := itemMonthly(&it.Price, it.Quantity, c.s)
@@ -103,11 +164,12 @@ func amountsOf(sub *backend.Subscription, c *evalCtx) versionAmounts {
 		if it.Price.TaxBehavior == "inclusive" && c.taxRatio != nil {
 			m.Mul(m, c.taxRatio)
 		}
-		va.base.Add(va.base, m)
+		base.Add(base, m)
 	}
-	if sub.Discount == nil {
-		return va
-	}
+	return base
+}
+
+func withDiscount(va versionAmounts, sub *backend.Subscription, c *evalCtx) versionAmounts {
 	for i := range sub.Items.Data {
 		r := sub.Items.Data[i].Price.Recurring
 		if r != nil && r.UsageType != "metered" {
@@ -227,15 +289,15 @@ func evalAt(sub *backend.Subscription, va *versionAmounts, t int64, c *evalCtx) 
 			return 0
 		}
 	}
-	if va.base.Sign() == 0 {
+	if va.rounded == 0 && (va.base == nil || va.base.Sign() == 0) {
 		return 0
 	}
 	return applyDiscounts(va, t, s)
 }
 
 func applyDiscounts(va *versionAmounts, t int64, s *Settings) int64 {
-	if len(va.discounts) == 0 {
-		return roundHalfAway(va.base)
+	if len(va.discounts) == 0 || va.base == nil {
+		return va.rounded
 	}
 	total := new(big.Rat).Set(va.base)
 	var amounts []*big.Rat
