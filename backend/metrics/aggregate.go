@@ -216,7 +216,7 @@ func Daily(series []Series, from, to Day) []DayRow {
 // MonthRow is one month's roll-forward and rates in one currency (or in the
 // reporting currency, with FXAdjustment).
 type MonthRow struct {
-	Month    Month  `json:"-"`
+	Month    Month  `json:"month"`
 	Currency string `json:"currency"`
 	StartMRR int64  `json:"start_mrr"`
 	Movements

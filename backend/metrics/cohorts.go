@@ -6,7 +6,7 @@ import "sort"
 // one currency, and how many of them (and how much of their MRR) remain at
 // the end of each later month.
 type Cohort struct {
-	Month     Month          `json:"-"`
+	Month     Month          `json:"month"`
 	Currency  string         `json:"currency"`
 	Customers int            `json:"customers"`
 	NewMRR    int64          `json:"new_mrr"`

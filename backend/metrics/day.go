@@ -111,3 +111,29 @@ func (m Month) String() string { y, mm := m.YM(); return fmt.Sprintf("%04d-%02d"
 func addMonthsUnix(t int64, n int) int64 {
 	return time.Unix(t, 0).UTC().AddDate(0, n, 0).Unix()
 }
+
+// MarshalText writes the day as YYYY-MM-DD (JSON shows it as a string).
+func (d Day) MarshalText() ([]byte, error) { return []byte(d.String()), nil }
+
+// UnmarshalText reads YYYY-MM-DD.
+func (d *Day) UnmarshalText(b []byte) error {
+	v, err := ParseDay(string(b))
+	if err != nil {
+		return err
+	}
+	*d = v
+	return nil
+}
+
+// MarshalText writes the month as YYYY-MM.
+func (m Month) MarshalText() ([]byte, error) { return []byte(m.String()), nil }
+
+// UnmarshalText reads YYYY-MM.
+func (m *Month) UnmarshalText(b []byte) error {
+	v, err := ParseMonth(string(b))
+	if err != nil {
+		return err
+	}
+	*m = v
+	return nil
+}

@@ -212,3 +212,24 @@ func TestCustomerCurrencies(t *testing.T) {
 		t.Fatalf("%v", got)
 	}
 }
+
+func TestDayMonthJSON(t *testing.T) {
+	b, err := json.Marshal(struct {
+		D Day
+		M Month
+		P Point
+	}{day(t, "2024-02-29"), month(t, "2024-02"), Point{day(t, "2024-03-01"), 5}})
+	if err != nil || string(b) != `{"D":"2024-02-29","M":"2024-02","P":{"day":"2024-03-01","mrr":5}}` {
+		t.Fatalf("%s %v", b, err)
+	}
+	var back struct {
+		D Day
+		M Month
+	}
+	if err := json.Unmarshal(b, &back); err != nil || back.D != day(t, "2024-02-29") || back.M != month(t, "2024-02") {
+		t.Fatalf("%+v %v", back, err)
+	}
+	if err := json.Unmarshal([]byte(`{"D":"2024-02-30"}`), &back); err == nil {
+		t.Fatal("bad day accepted")
+	}
+}

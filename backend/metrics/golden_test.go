@@ -117,6 +117,13 @@ func TestExample3Discounts(t *testing.T) {
 			{"2024-04", 21500, 3, 0, 0, 0},
 			{"2024-05", 24500, 4, 0, 0, 3000},
 		}},
+		// all_active adds once coupons only; example 3 has none.
+		{"all_active", []monthWant{
+			{"2024-02", 22000, 4, 0, 0, 0},
+			{"2024-03", 19000, 3, 3000, 0, 0},
+			{"2024-04", 21500, 3, 0, 2500, 0},
+			{"2024-05", 24500, 4, 0, 0, 3000},
+		}},
 		{"forever_and_repeating", []monthWant{
 			{"2024-02", 22000, 4, 0, 0, 0},
 			{"2024-03", 19000, 3, 3000, 0, 0},
@@ -135,7 +142,7 @@ func TestExample3Discounts(t *testing.T) {
 				t.Errorf("%s %s: %+v, want %+v", c.mode, w.month, r, w)
 			}
 		}
-		if c.mode == "forever_and_repeating" {
+		if c.mode != "forever_only" {
 			d := Daily(series, day(t, "2024-04-10"), day(t, "2024-04-10"))
 			if len(d) != 1 || d[0].Expansion != 2500 || d[0].ExpansionCount != 1 {
 				t.Errorf("R expands on 04-10: %+v", d)

@@ -84,7 +84,7 @@ func Trials(in []TrialInput, from, to int64) TrialStats {
 
 // MonthTrials is Trials for one calendar month in the reporting zone.
 type MonthTrials struct {
-	Month Month `json:"-"`
+	Month Month `json:"month"`
 	TrialStats
 }
 
