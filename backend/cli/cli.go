@@ -53,6 +53,8 @@ func commands() []Command {
 		{Name: "version", Summary: "print the version", Usage: "billfold version [--json]", Run: runVersion},
 		{Name: "sandbox", Summary: "run the Stripe API emulator on loopback, or dump a generated business", Usage: sandboxUsage, Run: runSandbox},
 		{Name: "accounts", Summary: "list, add, rotate, verify, rename or remove Stripe accounts and their keys", Usage: accountsUsage, Run: runAccounts},
+		{Name: "sync", Summary: "backfill or incrementally sync a Stripe account into its local SQLite cache", Usage: syncUsage, Run: runSync},
+		{Name: "verify", Summary: "compare the local cache with Stripe (counts and content hashes); exit 1 on drift", Usage: verifyUsage, Run: runVerify},
 	}
 }
 

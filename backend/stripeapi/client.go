@@ -265,7 +265,7 @@ type rawResp struct {
 }
 
 func (r *rawResp) SetLastResponse(a *stripe.APIResponse) { r.body, r.reqID = a.RawJSON, a.RequestID }
-func (r *rawResp) UnmarshalJSON([]byte) error           { return nil }
+func (r *rawResp) UnmarshalJSON([]byte) error            { return nil }
 
 // get performs GET path?q under endpoint's bucket, with retries. It returns
 // the validated JSON body.

@@ -8,7 +8,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/url"
+	"sort"
 	"strconv"
+	"strings"
 
 	"github.com/stripe/stripe-go/v76/form"
 
@@ -281,4 +283,47 @@ func (c *Client) AccountID(ctx context.Context) (id string, created int64, fallb
 		return "acct_key" + hex.EncodeToString(sum[:8]), 0, true, nil
 	}
 	return "", 0, false, err
+}
+
+// CheckAccess asks for one object of each type and one event, in parallel,
+// so a restricted key missing a permission is refused before anything is
+// written. The error names every resource the key may not read.
+func (c *Client) CheckAccess(ctx context.Context, types []backend.ObjectType) error {
+	type result struct {
+		name string
+		err  error
+	}
+	ch := make(chan result, len(types)+1)
+	for _, t := range types {
+		go func() {
+			_, err := c.ListPage(ctx, t, 0, c.now().Unix()+1, "", 1)
+			ch <- result{string(t), err}
+		}()
+	}
+	go func() {
+		_, err := c.Events(ctx, 0, c.now().Unix()+1, "", 1)
+		ch <- result{"events", err}
+	}()
+	var missing []string
+	var firstForbidden, other error
+	for range len(types) + 1 {
+		r := <-ch
+		switch {
+		case r.err == nil:
+		case backend.ErrorCode(r.err) == backend.EFORBIDDEN:
+			missing = append(missing, r.name)
+			if firstForbidden == nil {
+				firstForbidden = r.err
+			}
+		case other == nil:
+			other = r.err
+		}
+	}
+	if len(missing) > 0 {
+		sort.Strings(missing)
+		list := strings.Join(missing, ", ")
+		return &backend.Error{Code: backend.EFORBIDDEN, Err: firstForbidden,
+			Message: fmt.Sprintf("the key %s may not read %s: give it read access to %s in the Stripe Dashboard (Developers > API keys); a read-only restricted key with those permissions is enough", c.key.Masked(), list, list)}
+	}
+	return other
 }
