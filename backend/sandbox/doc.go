@@ -34,10 +34,10 @@
 // key get 400 idempotency_error; a concurrent duplicate gets 409.
 //
 // Keys: Authorization Bearer, or Basic with the key as user. Any sk_test_
-// or rk_test_ key works. Keys containing "revoked" get 401 (code
-// api_key_expired; Stripe's error type is invalid_request_error — the
-// OpenAPI enum has no authentication_error — and stripe-go maps 401 to its
-// AuthenticationError). sk_live_/rk_live_ keys get 401 unless
+// or rk_test_ key works. Keys containing "revoked" get 401 with type
+// authentication_error and code api_key_expired, as the contract says (the
+// 2023-10-16 OpenAPI enum for error.type lacks authentication_error; the
+// conformance test allows exactly that). sk_live_/rk_live_ keys get 401 unless
 // Options.AllowLive. A restricted key (rk_) is unrestricted unless it
 // carries grants, either registered in Options.RestrictedKeys
 // ({"rk_test_x": {"customers:read", "subscriptions:write"}}) or encoded in
