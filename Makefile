@@ -20,7 +20,7 @@ LDFLAGS       := -X main.version=$(VERSION)
 # real keyring test.
 APT_PKGS := build-essential pkg-config libgtk-3-dev libwebkit2gtk-4.1-dev \
             xvfb xauth x11-utils imagemagick chromium gnome-keyring dbus-x11 \
-            procps psmisc fonts-dejavu-core
+            procps psmisc curl fonts-dejavu-core
 
 export PATH := $(TOOLS)/bin:$(PATH)
 
@@ -67,18 +67,19 @@ deps-spec:
 SPEC = $(shell $(GO) mod download -json $(STRIPE_MOCK) | sed -n 's/.*"Dir": "\(.*\)",/\1/p')/embedded/openapi/spec3.json
 
 # ---------------------------------------------------------------- build
+# -m -nosyncgomod: wails must never run go mod tidy or rewrite go.mod.
 bindings: deps-wails deps-frontend
 	$(WAILS) generate module -tags webkit2_41
 
 build: deps-system deps-wails deps-frontend
-	$(WAILS) build -tags webkit2_41 -trimpath -ldflags "$(LDFLAGS)" -o billfold
+	$(WAILS) build -tags webkit2_41 -m -nosyncgomod -trimpath -ldflags "$(LDFLAGS)" -o billfold
 	@ls -l $(BIN)
 
 run: build
 	$(BIN)
 
 dev: deps-system deps-wails deps-frontend
-	$(WAILS) dev -tags webkit2_41
+	$(WAILS) dev -tags webkit2_41 -m -nosyncgomod
 
 # ---------------------------------------------------------------- test
 test: deps
