@@ -27,6 +27,7 @@ type lineOp struct {
 	qty      int64
 	kind     int // 0 base segment, 1 proration removal, 2 proration set
 	void     bool
+	disc     *backend.Discount // the invoice's discount (base segments)
 }
 
 func lineKey(l *backend.InvoiceLine) string {
@@ -69,6 +70,9 @@ func invoiceOps(subID string, invoices []backend.Invoice) []lineOp {
 				q = *l.Quantity
 			}
 			op := lineOp{key: key, from: l.Period.Start, to: l.Period.End, price: l.Price, qty: q, void: void}
+			if !void && !l.Proration {
+				op.disc = inv.Discount
+			}
 			switch {
 			case void && l.Proration:
 				continue
@@ -131,16 +135,29 @@ func FromInvoices(sub backend.Subscription, invoices []backend.Invoice) []SubVer
 	tmpl := sub
 	tmpl.Status = "active"
 	tmpl.CancelAtPeriodEnd, tmpl.CancelAt, tmpl.PauseCollection = false, nil, nil
+	// When the invoices carry discounts, each period's discount is the one
+	// its invoice applied (a once coupon: exactly that invoice's period);
+	// otherwise the subscription's own discount holds.
+	invoiceDiscounts := false
+	for _, op := range ops {
+		invoiceDiscounts = invoiceDiscounts || op.disc != nil
+	}
 	var out []SubVersion
 	prevSig := "\x00"
+	var disc *backend.Discount
 	for bi, t := range bounds {
 		if bi > 0 && t == bounds[bi-1] {
 			continue
 		}
 		state := map[string]itemState{}
-		for _, op := range ops {
+		var discOp *lineOp
+		for k := range ops {
+			op := &ops[k]
 			if t < op.from || t >= op.to {
 				continue
+			}
+			if op.kind == 0 && !op.void && (discOp == nil || op.from >= discOp.from) {
+				discOp = op
 			}
 			switch op.kind {
 			case 0, 2:
@@ -156,7 +173,13 @@ func FromInvoices(sub backend.Subscription, invoices []backend.Invoice) []SubVer
 			keys = append(keys, k)
 		}
 		sort.Strings(keys)
+		if discOp != nil {
+			disc = periodDiscount(discOp)
+		}
 		sig := ""
+		if invoiceDiscounts && disc != nil {
+			sig = disc.ID + "\x01" + disc.Coupon.ID + "\x01" + itoa(disc.Start) + "\x03"
+		}
 		items := make([]backend.SubscriptionItem, 0, len(keys))
 		for _, k := range keys {
 			st := state[k]
@@ -172,9 +195,26 @@ func FromInvoices(sub backend.Subscription, invoices []backend.Invoice) []SubVer
 		prevSig = sig
 		v := tmpl
 		v.Items = backend.List[backend.SubscriptionItem]{Object: "list", Data: items}
+		if invoiceDiscounts {
+			v.Discount = disc
+		}
 		out = append(out, SubVersion{At: t, Sub: v})
 	}
 	return out
+}
+
+// periodDiscount is the discount an invoice applied to a base segment; a
+// once coupon is bounded to that segment's period.
+func periodDiscount(op *lineOp) *backend.Discount {
+	if op.disc == nil {
+		return nil
+	}
+	if op.disc.Coupon.Duration != "once" {
+		return op.disc
+	}
+	d := *op.disc
+	d.Start, d.End = op.from, &op.to
+	return &d
 }
 
 // BuildTimeline joins the history reconstructed from invoices (before the

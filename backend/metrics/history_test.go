@@ -290,3 +290,38 @@ func TestVersionsFromEventsAndCatalog(t *testing.T) {
 		t.Fatal("bad event object: no error")
 	}
 }
+
+func TestHistoryDiscountsFromInvoices(t *testing.T) {
+	p := recurring("month", 1, 5000)
+	q := int64(1)
+	inv := func(from, to string, d *backend.Discount) backend.Invoice {
+		return backend.Invoice{ID: "in_" + from, Status: "paid", Subscription: backend.Ref{ID: "sub_d"}, Created: ts(t, from), Discount: d,
+			Lines: backend.List[backend.InvoiceLine]{Data: []backend.InvoiceLine{{Type: "subscription", Amount: 5000,
+				Period: backend.Period{Start: ts(t, from), End: ts(t, to)}, Price: &p, Quantity: &q,
+				Subscription: backend.Ref{ID: "sub_d"}, SubscriptionItem: "si_d"}}}}
+	}
+	once := &backend.Discount{ID: "di_once", Coupon: percentCoupon("once", "50"), Start: ts(t, "2023-12-20")}
+	forever := &backend.Discount{ID: "di_forever", Coupon: percentCoupon("forever", "20"), Start: ts(t, "2024-02-01")}
+	invoices := []backend.Invoice{
+		inv("2024-01-01", "2024-02-01", once),
+		inv("2024-02-01", "2024-03-01", forever),
+		inv("2024-03-01", "2024-04-01", forever),
+		inv("2024-04-01", "2024-05-01", nil), // the forever coupon was removed
+	}
+	cur := newSub("sub_d", "cus_d", ts(t, "2024-01-01"), item(p, 1))
+	cur.Status, cur.EndedAt, cur.CanceledAt = "canceled", p64(ts(t, "2024-05-01")), p64(ts(t, "2024-05-01"))
+	for _, c := range []struct {
+		mode string
+		want []Point
+	}{
+		{"forever_only", []Point{{day(t, "2024-01-01"), 5000}, {day(t, "2024-02-01"), 4000}, {day(t, "2024-04-01"), 5000}, {day(t, "2024-05-01"), 0}}},
+		{"all_active", []Point{{day(t, "2024-01-01"), 2500}, {day(t, "2024-02-01"), 4000}, {day(t, "2024-04-01"), 5000}, {day(t, "2024-05-01"), 0}}},
+	} {
+		s := Defaults()
+		mustParse(t, &s, "discount-mode", c.mode)
+		tl := BuildTimeline(cur, invoices, nil)
+		if got := DailyPoints(tl.Steps(s), nil); !reflect.DeepEqual(got, c.want) {
+			t.Errorf("%s: %v, want %v", c.mode, got, c.want)
+		}
+	}
+}
