@@ -19,6 +19,9 @@ type wtx struct {
 	tx    *sql.Tx
 	stmts map[string]*sql.Stmt
 	now   int64
+	// noForgotten caches whether the forgotten table is empty: 0 unknown,
+	// 1 empty, 2 has rows. ForgetCustomer runs in its own transaction.
+	noForgotten int
 	// missing lists queries prepared for this transaction only; they are
 	// prepared on the writer after it, when its connection is free again.
 	missing []string

@@ -197,6 +197,20 @@ func deriveRefund(raw json.RawMessage) ([]any, string, any, error) {
 
 // isForgotten reports whether id (an object or a customer) was forgotten.
 func (t *wtx) isForgotten(ids ...string) (bool, error) {
+	if t.noForgotten == 0 {
+		var any int
+		if err := t.queryRow("SELECT EXISTS (SELECT 1 FROM forgotten)").Scan(&any); err != nil {
+			return false, err
+		}
+		if any == 1 {
+			t.noForgotten = 2
+		} else {
+			t.noForgotten = 1
+		}
+	}
+	if t.noForgotten == 1 {
+		return false, nil
+	}
 	for _, id := range ids {
 		if id == "" {
 			continue
@@ -230,7 +244,7 @@ func (t *wtx) upsert(o backend.RawObject, customerHint string) error {
 	if len(raw) == 0 || raw[0] != '{' {
 		return backend.Errorf(backend.EINVALID, "%s %s: raw JSON is not an object", o.Type, o.ID)
 	}
-	hash, err := backend.ContentHash(raw)
+	hash, err := contentHash(raw)
 	if err != nil {
 		return backend.Errorf(backend.EINVALID, "%s %s: %v", o.Type, o.ID, err)
 	}
@@ -314,14 +328,14 @@ func (t *wtx) upsert(o backend.RawObject, customerHint string) error {
 		if err := t.queryRow(tb.upsertSQL, args...).Scan(&pk); err != nil {
 			return err
 		}
-		return t.indexCustomer(pk, doc.(*customerDoc))
+		return t.indexCustomer(pk, doc.(*customerDoc), exists)
 	}
 	if _, err := t.exec(tb.upsertSQL, args...); err != nil {
 		return err
 	}
 	switch d := doc.(type) {
 	case *subscriptionDoc:
-		if err := t.writeSubscriptionChildren(d, customer); err != nil {
+		if err := t.writeSubscriptionChildren(d, exists); err != nil {
 			return err
 		}
 		if !exists || oldHash != hash || oldDeleted == 1 {
@@ -331,7 +345,7 @@ func (t *wtx) upsert(o backend.RawObject, customerHint string) error {
 			}
 		}
 	case *invoiceDoc:
-		return t.writeInvoiceChildren(d)
+		return t.writeInvoiceChildren(d, exists)
 	case *chargeDoc:
 		if d.Refunds != nil {
 			for _, rr := range d.Refunds.Data {
@@ -417,8 +431,8 @@ func (t *wtx) unindexCustomer(id string) error {
 
 // indexCustomer adds the customer's row to the search index (after
 // unindexCustomer removed the old one) and rewrites its discount.
-func (t *wtx) indexCustomer(pk int64, c *customerDoc) error {
-	if err := t.writeDiscount("customer", c.ID, c.Discount); err != nil {
+func (t *wtx) indexCustomer(pk int64, c *customerDoc, existed bool) error {
+	if err := t.writeDiscount("customer", c.ID, c.Discount, existed); err != nil {
 		return err
 	}
 	_, err := t.exec("INSERT INTO customers_fts (rowid, id, email, name, phone, description, extra) VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -461,9 +475,13 @@ func digits(s string) string {
 	return b.String()
 }
 
-func (t *wtx) writeDiscount(parentType, parentID string, raw json.RawMessage) error {
-	if _, err := t.exec("DELETE FROM discounts WHERE parent_type = ? AND parent_id = ?", parentType, parentID); err != nil {
-		return err
+// writeDiscount rewrites the discount of a parent; existed says whether
+// the parent was stored before (a new parent has no old rows to delete).
+func (t *wtx) writeDiscount(parentType, parentID string, raw json.RawMessage, existed bool) error {
+	if existed {
+		if _, err := t.exec("DELETE FROM discounts WHERE parent_type = ? AND parent_id = ?", parentType, parentID); err != nil {
+			return err
+		}
 	}
 	raw = bytes.TrimSpace(raw)
 	if len(raw) == 0 || string(raw) == "null" {
@@ -483,9 +501,11 @@ func (t *wtx) writeDiscount(parentType, parentID string, raw json.RawMessage) er
 	return err
 }
 
-func (t *wtx) writeSubscriptionChildren(s *subscriptionDoc, customer string) error {
-	if _, err := t.exec("DELETE FROM subscription_items WHERE subscription = ?", s.ID); err != nil {
-		return err
+func (t *wtx) writeSubscriptionChildren(s *subscriptionDoc, existed bool) error {
+	if existed {
+		if _, err := t.exec("DELETE FROM subscription_items WHERE subscription = ?", s.ID); err != nil {
+			return err
+		}
 	}
 	for _, raw := range s.Items.Data {
 		var it backend.SubscriptionItem
@@ -500,12 +520,14 @@ func (t *wtx) writeSubscriptionChildren(s *subscriptionDoc, customer string) err
 			return err
 		}
 	}
-	return t.writeDiscount("subscription", s.ID, s.Discount)
+	return t.writeDiscount("subscription", s.ID, s.Discount, existed)
 }
 
-func (t *wtx) writeInvoiceChildren(v *invoiceDoc) error {
-	if _, err := t.exec("DELETE FROM invoice_lines WHERE invoice = ?", v.ID); err != nil {
-		return err
+func (t *wtx) writeInvoiceChildren(v *invoiceDoc, existed bool) error {
+	if existed {
+		if _, err := t.exec("DELETE FROM invoice_lines WHERE invoice = ?", v.ID); err != nil {
+			return err
+		}
 	}
 	for i, raw := range v.Lines.Data {
 		var l backend.InvoiceLine
@@ -527,7 +549,7 @@ func (t *wtx) writeInvoiceChildren(v *invoiceDoc) error {
 			return err
 		}
 	}
-	return t.writeDiscount("invoice", v.ID, v.Discount)
+	return t.writeDiscount("invoice", v.ID, v.Discount, existed)
 }
 
 // eventRefs reads what an event is about from its data.object.
