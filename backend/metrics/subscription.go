@@ -203,8 +203,9 @@ func requestTime(sub *backend.Subscription, at int64) int64 {
 	return at
 }
 
-// discountEnd returns the end of a discount's effect under the mode, and
-// whether it applies at all.
+// discountWindow returns when a discount takes effect under the mode, and
+// whether it applies at all. A once coupon without an end lasts one billing
+// interval (an approximation; invoice-derived history bounds it exactly).
 func discountWindow(d *backend.Discount, mode DiscountMode, billing *big.Rat) (start, end int64, ok bool) {
 	start, end = d.Start, forever
 	if d.End != nil {
@@ -245,7 +246,7 @@ func billingSeconds(f *big.Rat) int64 {
 	return roundHalfAway(sec)
 }
 
-// status returns the effective status at t.
+// effectiveStatus returns the status at t.
 func effectiveStatus(sub *backend.Subscription, t int64, c *evalCtx) string {
 	st := sub.Status
 	if st == "trialing" && sub.TrialEnd != nil && t >= *sub.TrialEnd {
