@@ -2,6 +2,7 @@ package sandbox
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -26,6 +27,28 @@ type Data struct {
 
 	// truth is the generator's own MRR timeline (nil for fixtures).
 	truth *truthLog
+	// pk holds Generate's invoices, charges, refunds and events packed
+	// (their exported slices are then nil; Unpacked parses them).
+	pk *packedData
+}
+
+// Unpacked returns d with every collection as Go objects: d itself when
+// nothing is packed, else a parsed copy (Generate packs invoices, charges,
+// refunds and events so that 100,000 customers fit in memory).
+func (d *Data) Unpacked() (*Data, error) {
+	if d.pk == nil {
+		return d, nil
+	}
+	var buf bytes.Buffer
+	if err := d.WriteFixture(&buf); err != nil {
+		return nil, err
+	}
+	u, err := LoadFixture(&buf)
+	if err != nil {
+		return nil, err
+	}
+	u.truth = d.truth
+	return u, nil
 }
 
 // priceFull marshals a price with its tiers (fixtures); *Price's own
@@ -87,10 +110,36 @@ func (d *Data) WriteFixture(w io.Writer) error {
 	section("prices", len(d.Prices), func(i int) any { return (*priceFull)(d.Prices[i]) })
 	section("coupons", len(d.Coupons), func(i int) any { return d.Coupons[i] })
 	section("subscriptions", len(d.Subscriptions), func(i int) any { return fullSub(d.Subscriptions[i]) })
-	section("invoices", len(d.Invoices), func(i int) any { return fullInvoice(d.Invoices[i]) })
-	section("charges", len(d.Charges), func(i int) any { return fullCharge(d.Charges[i]) })
-	section("refunds", len(d.Refunds), func(i int) any { return d.Refunds[i] })
-	section("events", len(d.Events), func(i int) any { return d.Events[i] })
+	if pk := d.pk; pk != nil {
+		rawSection := func(name string, ps []packed) {
+			put(",\n\"" + name + "\": [")
+			var b []byte
+			for i, p := range ps {
+				if i > 0 {
+					put(",")
+				}
+				put("\n")
+				src := p.full
+				if src == nil {
+					src = p.e.raw
+				}
+				b = pk.dict.appendUnpacked(b[:0], src)
+				if werr == nil {
+					_, werr = bw.Write(b)
+				}
+			}
+			put("\n]")
+		}
+		rawSection("invoices", pk.invoices)
+		rawSection("charges", pk.charges)
+		rawSection("refunds", pk.refunds)
+		rawSection("events", pk.events)
+	} else {
+		section("invoices", len(d.Invoices), func(i int) any { return fullInvoice(d.Invoices[i]) })
+		section("charges", len(d.Charges), func(i int) any { return fullCharge(d.Charges[i]) })
+		section("refunds", len(d.Refunds), func(i int) any { return d.Refunds[i] })
+		section("events", len(d.Events), func(i int) any { return d.Events[i] })
+	}
 	put("\n}\n")
 	if werr != nil {
 		return fmt.Errorf("write fixture: %w", werr)

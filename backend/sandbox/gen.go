@@ -5,11 +5,9 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
-	"runtime"
 	"sort"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 )
 
@@ -74,41 +72,78 @@ func Generate(opt GenOptions) (*Data, error) {
 		}
 		created[i] = g.start + int64(span*math.Sqrt(master.Float64()))
 	}
+	// Each customer's history is simulated, then its invoices, charges,
+	// refunds and events are packed at once (pack.go) and their Go objects
+	// dropped: 100,000 customers fit in memory this way.
 	outs := make([]*custOut, opt.Customers)
-	var wg sync.WaitGroup
-	workers := runtime.GOMAXPROCS(0)
-	for w := 0; w < workers; w++ {
-		wg.Add(1)
-		go func(w int) {
-			defer wg.Done()
-			for i := w; i < opt.Customers; i += workers {
-				outs[i] = g.customer(i, created[i])
-			}
-		}(w)
+	pk := &packedData{dict: newDict(), avail: map[string]int64{}}
+	errs := make([]error, opt.Customers)
+	parallel(opt.Customers, func(i int) {
+		o := g.customer(i, created[i])
+		errs[i] = o.pack(pk.dict)
+		outs[i] = o
+	})
+	for _, err := range errs {
+		if err != nil {
+			return nil, fmt.Errorf("generate: %w", err)
+		}
 	}
-	wg.Wait()
 	tl := newTruthLog(g.start, g.now)
 	redeemed := map[string]int64{}
 	for _, o := range outs {
 		d.Customers = append(d.Customers, o.cust)
 		d.Subscriptions = append(d.Subscriptions, o.subs...)
-		d.Invoices = append(d.Invoices, o.invoices...)
-		d.Charges = append(d.Charges, o.charges...)
-		d.Refunds = append(d.Refunds, o.refunds...)
-		d.Events = append(d.Events, o.events...)
+		pk.invoices = append(pk.invoices, o.pinvoices...)
+		pk.charges = append(pk.charges, o.pcharges...)
+		pk.refunds = append(pk.refunds, o.prefunds...)
+		pk.events = append(pk.events, o.pevents...)
 		for _, s := range o.segs {
 			tl.add(s)
 		}
 		for k, v := range o.redeemed {
 			redeemed[k] += v
 		}
+		for k, v := range o.avail {
+			pk.avail[k] += v
+		}
 	}
 	for _, c := range d.Coupons {
 		c.TimesRedeemed = redeemed[c.ID]
 	}
 	d.truth = tl
+	d.pk = pk
 	sortByCreated(d)
 	return d, nil
+}
+
+// pack packs the customer's invoices, charges, refunds and events and
+// drops their Go objects.
+func (o *custOut) pack(dc *dict) error {
+	o.avail = chargeAvail(o.charges)
+	var err error
+	each := func(n int, mk func(i int) (packed, error)) []packed {
+		out := make([]packed, 0, n)
+		for i := 0; i < n && err == nil; i++ {
+			var p packed
+			if p, err = mk(i); err == nil {
+				out = append(out, p)
+			}
+		}
+		return out
+	}
+	o.pinvoices = each(len(o.invoices), func(i int) (packed, error) { return dc.invoicePacked(o.invoices[i]) })
+	o.pcharges = each(len(o.charges), func(i int) (packed, error) { return dc.chargePacked(o.charges[i]) })
+	o.prefunds = each(len(o.refunds), func(i int) (packed, error) { return dc.refundPacked(o.refunds[i]) })
+	o.pevents = each(len(o.events), func(i int) (packed, error) { return dc.eventPacked(o.events[i]) })
+	o.invoices, o.charges, o.refunds, o.events = nil, nil, nil, nil
+	return err
+}
+
+func sortPacked(ps []packed) {
+	sort.Slice(ps, func(i, j int) bool {
+		a, b := ps[i].e, ps[j].e
+		return a.created < b.created || (a.created == b.created && a.id < b.id)
+	})
 }
 
 func sortByCreated(d *Data) {
@@ -120,6 +155,12 @@ func sortByCreated(d *Data) {
 		a, b := d.Subscriptions[i], d.Subscriptions[j]
 		return a.Created < b.Created || (a.Created == b.Created && a.ID < b.ID)
 	})
+	if d.pk != nil {
+		sortPacked(d.pk.invoices)
+		sortPacked(d.pk.charges)
+		sortPacked(d.pk.refunds)
+		sortPacked(d.pk.events)
+	}
 	sort.SliceStable(d.Invoices, func(i, j int) bool {
 		a, b := d.Invoices[i], d.Invoices[j]
 		return a.Created < b.Created || (a.Created == b.Created && a.ID < b.ID)
@@ -258,6 +299,9 @@ type custOut struct {
 	events   []*Event
 	segs     []mrrSeg
 	redeemed map[string]int64
+	// packed forms (pack), the Go objects above are then dropped
+	pinvoices, pcharges, prefunds, pevents []packed
+	avail                                  map[string]int64
 }
 
 type csim struct {

@@ -7,6 +7,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"runtime"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -101,7 +102,7 @@ func TestBusinessShape(t *testing.T) {
 	}
 	cur := map[string]bool{}
 	prorations, intervals := 0, map[string]bool{}
-	for _, in := range d.Invoices {
+	for _, in := range unpacked(t, d).Invoices {
 		cur[in.Currency] = true
 		for _, l := range in.Lines.Data {
 			if l.Proration {
@@ -116,7 +117,7 @@ func TestBusinessShape(t *testing.T) {
 		t.Errorf("currencies %v, proration lines %d, intervals %v", cur, prorations, intervals)
 	}
 	types := map[string]bool{}
-	for _, e := range d.Events {
+	for _, e := range unpacked(t, d).Events {
 		types[e.Type] = true
 		if e.Created < d.Now.Unix()-30*day {
 			t.Fatalf("event older than 30 days: %s", e.ID)
@@ -192,12 +193,17 @@ func BenchmarkGenerateAndLoad(b *testing.B) {
 // BenchmarkBigBusiness generates and loads 100,000 customers and reports
 // the heap in use (set BILLFOLD_SANDBOX_BIG=1; it takes a while).
 func BenchmarkBigBusiness(b *testing.B) {
-	if os.Getenv("BILLFOLD_SANDBOX_BIG") == "" {
-		b.Skip("set BILLFOLD_SANDBOX_BIG=1")
+	big := os.Getenv("BILLFOLD_SANDBOX_BIG")
+	if big == "" {
+		b.Skip("set BILLFOLD_SANDBOX_BIG=1 (100,000 customers) or =N customers")
+	}
+	customers := 100000
+	if n, err := strconv.Atoi(big); err == nil && n > 1 {
+		customers = n
 	}
 	for i := 0; i < b.N; i++ {
 		t0 := time.Now()
-		d, err := Generate(GenOptions{Seed: 1, Customers: 100000})
+		d, err := Generate(GenOptions{Seed: 1, Customers: customers})
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -209,7 +215,7 @@ func BenchmarkBigBusiness(b *testing.B) {
 		runtime.GC()
 		var ms runtime.MemStats
 		runtime.ReadMemStats(&ms)
-		n := len(d.Customers) + len(d.Subscriptions) + len(d.Invoices) + len(d.Charges) + len(d.Refunds) + len(d.Events)
+		n := len(d.Customers) + len(d.Subscriptions) + len(d.pk.invoices) + len(d.pk.charges) + len(d.pk.refunds) + len(d.pk.events)
 		b.ReportMetric(gen.Seconds(), "gen-s")
 		b.ReportMetric(time.Since(t0).Seconds(), "gen+load-s")
 		b.ReportMetric(float64(ms.HeapInuse)/(1<<20), "heap-MiB")

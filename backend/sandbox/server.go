@@ -158,12 +158,19 @@ func (s *Server) Stats() Stats {
 		RateLimited: s.stats.limited.Load(), Replayed: s.stats.replayed.Load()}
 }
 
-// Data returns the served data (a writer's changes included). Hold no
-// reference across requests; use it for dumps after serving.
+// Data returns a copy of the served data, writes included, with every
+// collection parsed into Go objects (for tests and dumps after serving; it
+// parses every object, so it is slow for big businesses). On error (which
+// would be a sandbox bug) it returns nil.
 func (s *Server) Data() *Data {
 	s.st.mu.RLock()
 	defer s.st.mu.RUnlock()
-	return s.st.data
+	d, err := s.st.snapshot()
+	if err != nil {
+		s.log.Error("sandbox: snapshot", "err", err)
+		return nil
+	}
+	return d
 }
 
 // apiError is Stripe's error body.
@@ -858,7 +865,7 @@ func (s *Server) read(rt *route, q url.Values) *response {
 	case "retrieve":
 		body, err = s.retrieve(rt, q)
 	case "lines":
-		body, err = s.nestedList(q, "invoices", rt.id, "invoice", s.st.lines[rt.id], linesURL(rt.id))
+		body, err = s.nestedList(q, "invoices", rt.id, "invoice", s.st.lines(rt.id), linesURL(rt.id))
 	case "charge_refunds":
 		body, err = s.chargeRefunds(rt.id, q)
 	}
@@ -897,18 +904,43 @@ func (s *Server) list(res, path string, q url.Values) ([]byte, *apiError) {
 	raws := make([][]byte, len(es))
 	for i, e := range es {
 		raws[i] = e.raw
-		if len(lq.expand) > 0 {
+	}
+	if len(lq.expand) > 0 {
+		paths := make([]string, len(lq.expand))
+		for j, p := range lq.expand {
+			paths[j] = strings.TrimPrefix(p, "data.")
+		}
+		for i, e := range es {
 			var perr *apiError
-			paths := make([]string, len(lq.expand))
-			for j, p := range lq.expand {
-				paths[j] = strings.TrimPrefix(p, "data.")
-			}
-			if raws[i], perr = s.st.expand(e.raw, paths); perr != nil {
+			if raws[i], perr = s.st.expand(s.st.json(e), paths); perr != nil {
 				return nil, perr
 			}
 		}
+		return listBody(raws, more, path), nil
 	}
-	return listBody(raws, more, path), nil
+	return s.st.listBody(raws, more, path), nil
+}
+
+// listBody renders a list of packed objects.
+func (st *store) listBody(packed [][]byte, more bool, url string) []byte {
+	n := 64 + len(url)
+	for _, r := range packed {
+		n += 4 * len(r)
+	}
+	b := make([]byte, 0, n)
+	b = append(b, `{"object":"list","data":[`...)
+	for i, r := range packed {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = st.dict.appendUnpacked(b, r)
+	}
+	b = append(b, `],"has_more":`...)
+	b = strconv.AppendBool(b, more)
+	b = append(b, `,"url":`...)
+	b = strconv.AppendQuote(b, url)
+	b = append(b, "}\n"...)
+	return b
 }
 
 func listBody(raws [][]byte, more bool, url string) []byte {
@@ -1011,7 +1043,7 @@ func (s *Server) filter(res string, q url.Values) (func(*entry) bool, *apiError)
 			fs = append(fs, func(e *entry) bool { return e.status == v })
 		}
 		if v := q.Get("collection_method"); v != "" {
-			fs = append(fs, func(e *entry) bool { return e.obj.(*Invoice).CollectionMethod == v })
+			fs = append(fs, func(e *entry) bool { return (e.flags&flagSendInvoice != 0) == (v == "send_invoice") })
 		}
 	case "charges":
 		if v := q.Get("customer"); v != "" {
@@ -1019,7 +1051,7 @@ func (s *Server) filter(res string, q url.Values) (func(*entry) bool, *apiError)
 		}
 	case "refunds":
 		if v := q.Get("charge"); v != "" {
-			fs = append(fs, func(e *entry) bool { return e.charge == v })
+			fs = append(fs, func(e *entry) bool { return e.sub == v })
 		}
 	case "events":
 		types := arrayParam(q, "types")
@@ -1043,18 +1075,18 @@ func (s *Server) filter(res string, q url.Values) (func(*entry) bool, *apiError)
 				}
 			}
 			fs = append(fs, func(e *entry) bool {
-				if exact[e.typ] {
+				if exact[e.status] {
 					return true
 				}
 				for _, p := range prefixes {
-					if strings.HasPrefix(e.typ, p) {
+					if strings.HasPrefix(e.status, p) {
 						return true
 					}
 				}
 				return false
 			})
 		}
-		fs = append(fs, func(e *entry) bool { return e.visible.IsZero() || !now.Before(e.visible) })
+		fs = append(fs, func(e *entry) bool { return e.visible == 0 || now.UnixNano() >= e.visible })
 	}
 	if len(fs) == 0 {
 		return nil, nil
@@ -1078,14 +1110,14 @@ func (s *Server) retrieve(rt *route, q url.Values) ([]byte, *apiError) {
 		return s.retrieveItem(rt.id, q)
 	}
 	e := s.st.cols[rt.resource].byID[rt.id]
-	if e == nil || (rt.resource == "events" && !e.visible.IsZero() && s.opt.Now().Before(e.visible)) {
+	if e == nil || (rt.resource == "events" && e.visible != 0 && s.opt.Now().UnixNano() < e.visible) {
 		return nil, missing(kind, rt.id, "id")
 	}
 	exp := arrayParam(q, "expand")
 	if len(exp) == 0 || e.deleted {
-		return e.raw, nil
+		return s.st.json(e), nil
 	}
-	return s.st.expand(e.raw, exp)
+	return s.st.expand(s.st.json(e), exp)
 }
 
 func (s *Server) retrieveItem(id string, q url.Values) ([]byte, *apiError) {
@@ -1213,7 +1245,7 @@ func (s *Server) chargeRefunds(charge string, q url.Values) ([]byte, *apiError) 
 	if err != nil {
 		return nil, err
 	}
-	es, more, err := s.st.cols["refunds"].page(lq, func(e *entry) bool { return e.charge == charge }, "refund")
+	es, more, err := s.st.cols["refunds"].page(lq, func(e *entry) bool { return e.sub == charge }, "refund")
 	if err != nil {
 		return nil, err
 	}
@@ -1221,7 +1253,7 @@ func (s *Server) chargeRefunds(charge string, q url.Values) ([]byte, *apiError) 
 	for i, e := range es {
 		raws[i] = e.raw
 	}
-	return listBody(raws, more, refundsURL(charge)), nil
+	return s.st.listBody(raws, more, refundsURL(charge)), nil
 }
 
 // ---- expansion ----
@@ -1289,7 +1321,7 @@ func (st *store) expandParts(raw []byte, paths [][]string, depth int) ([]byte, *
 				}
 				continue
 			}
-			sub := e.raw
+			sub := st.json(e)
 			if len(rest) > 0 {
 				var err *apiError
 				if sub, err = st.expandParts(sub, rest, depth+1); err != nil {

@@ -24,6 +24,16 @@ func genData(t testing.TB, customers int) *Data {
 	return d
 }
 
+// unpacked parses d's packed collections (Generate packs them).
+func unpacked(t testing.TB, d *Data) *Data {
+	t.Helper()
+	u, err := d.Unpacked()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return u
+}
+
 func newTestServer(t testing.TB, d *Data, opt Options) *Server {
 	t.Helper()
 	if opt.Now == nil {
@@ -93,5 +103,5 @@ func TestSmoke(t *testing.T) {
 			t.Fatalf("%s: %d %s", p, r.status, r.body)
 		}
 	}
-	t.Logf("customers=%d subs=%d invoices=%d charges=%d refunds=%d events=%d", len(d.Customers), len(d.Subscriptions), len(d.Invoices), len(d.Charges), len(d.Refunds), len(d.Events))
+	t.Logf("customers=%d subs=%d invoices=%d charges=%d refunds=%d events=%d", len(d.Customers), len(d.Subscriptions), len(unpacked(t, d).Invoices), len(unpacked(t, d).Charges), len(unpacked(t, d).Refunds), len(unpacked(t, d).Events))
 }

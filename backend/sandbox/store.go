@@ -1,30 +1,35 @@
 package sandbox
 
 import (
+	"bytes"
 	"encoding/json"
+	"fmt"
 	"runtime"
 	"sort"
 	"strings"
 	"sync"
 	"time"
+	"unsafe"
 )
 
-// entry is one served object: its pre-rendered API JSON plus the fields
-// lists filter on. raw is replaced (never modified in place) on writes, so
-// readers holding an old slice stay consistent.
+// entry is one served object: its API JSON, packed (pack.go), plus the
+// fields lists filter on. raw is replaced (never modified in place) on
+// writes, so readers holding an old slice stay consistent. Entries are
+// kept small: a business of 100,000 customers has 1.8 million of them.
 type entry struct {
-	id       string
+	id       string // shares raw's bytes (raw starts with {"id":"ID")
 	created  int64
-	raw      []byte
-	obj      any
+	raw      []byte // packed API JSON
+	obj      any    // Go object for customers, subscriptions, products, prices, coupons (nil for the rest)
 	customer string
-	sub      string
-	charge   string
-	status   string
-	typ      string // event type
+	sub      string // invoices: subscription; refunds: charge
+	status   string // status; prices: "true"/"false" (active); events: type
+	visible  int64  // events: hidden from /v1/events before this unix time (lag)
 	deleted  bool
-	visible  time.Time // events: hidden from /v1/events before this (lag)
+	flags    uint8
 }
+
+const flagSendInvoice = 1 // invoices: collection_method send_invoice
 
 // collection is one resource: all entries by id, and the listed ones
 // sorted newest first (created desc, then id desc).
@@ -89,12 +94,17 @@ type store struct {
 	now     time.Time
 	account []byte
 	acct    *Account
+	dict    *dict
 	cols    map[string]*collection // by resource name
 	byPref  map[string]*collection // by id prefix
 	items   map[string]*nested     // subscription id -> items
 	itemSub map[string]string      // item id -> subscription id
-	lines   map[string]*nested     // invoice id -> lines
-	data    *Data
+	// full holds the packed fixture form of objects whose nested list the
+	// API cuts at 10 (invoices of more than 10 lines, charges of more than
+	// 10 refunds, subscriptions of more than 10 items).
+	full    map[string][]byte
+	avail   map[string]int64 // balance available per currency
+	orig    Data             // the served Data's Go-object collections, in their order
 	balance []byte
 }
 
@@ -111,10 +121,66 @@ func strv(p *string) string {
 	return *p
 }
 
-// newStore renders every object once (in parallel) and indexes it.
+// json returns e's API JSON.
+func (st *store) json(e *entry) []byte { return st.dict.unpack(e.raw) }
+
+// fullJSON returns e's fixture JSON (nested lists complete).
+func (st *store) fullJSON(e *entry) []byte {
+	if f, ok := st.full[e.id]; ok {
+		return st.dict.unpack(f)
+	}
+	return st.dict.unpack(e.raw)
+}
+
+// packed is a packed object on its way into a store: entry plus, when the
+// fixture form differs from the API form, the packed fixture form.
+type packed struct {
+	e    *entry
+	full []byte
+}
+
+// packEntry packs api (and full when it differs) into e.
+func (dc *dict) packEntry(e *entry, api, full []byte) packed {
+	e.raw = dc.pack(api)
+	e.id = idOf(e.raw, e.id)
+	p := packed{e: e}
+	if full != nil && !bytes.Equal(full, api) {
+		p.full = dc.pack(full)
+	}
+	return p
+}
+
+// idOf returns id as a string sharing the packed blob's bytes (the blob
+// starts with {"id":"ID" and is never modified), saving an allocation per
+// object.
+func idOf(raw []byte, id string) string {
+	const pre = `{"id":"`
+	if len(raw) >= len(pre)+len(id) && string(raw[len(pre):len(pre)+len(id)]) == id {
+		return unsafe.String(&raw[len(pre)], len(id))
+	}
+	return id
+}
+
+// packedData is a generated business's heavy collections, packed as they
+// were generated (created ascending), sharing one dictionary.
+type packedData struct {
+	dict     *dict
+	invoices []packed
+	charges  []packed
+	refunds  []packed
+	events   []packed
+	avail    map[string]int64
+	adopted  bool // a server owns the entries; others copy them
+}
+
+// newStore renders and packs every object (in parallel) and indexes it.
 func newStore(d *Data) (*store, error) {
-	s := &store{now: d.Now, cols: map[string]*collection{}, byPref: map[string]*collection{},
-		items: map[string]*nested{}, itemSub: map[string]string{}, lines: map[string]*nested{}, data: d, acct: d.Account}
+	dc := newDict()
+	if d.pk != nil {
+		dc = d.pk.dict
+	}
+	s := &store{now: d.Now, cols: map[string]*collection{}, byPref: map[string]*collection{}, dict: dc,
+		items: map[string]*nested{}, itemSub: map[string]string{}, full: map[string][]byte{}, acct: d.Account}
 	var err error
 	if s.account, err = json.Marshal(d.Account); err != nil {
 		return nil, err
@@ -126,86 +192,104 @@ func newStore(d *Data) (*store, error) {
 			s.byPref[p] = c
 		}
 	}
-	add := func(name string, n int, mk func(i int) *entry) error {
-		es := make([]*entry, n)
-		var wg sync.WaitGroup
-		workers := runtime.GOMAXPROCS(0)
-		var firstErr error
-		var emu sync.Mutex
-		for w := 0; w < workers; w++ {
-			wg.Add(1)
-			go func(w int) {
-				defer wg.Done()
-				for i := w; i < n; i += workers {
-					e := mk(i)
-					if e.raw == nil {
-						emu.Lock()
-						if firstErr == nil {
-							firstErr = errRender(name, e.id)
-						}
-						emu.Unlock()
-					}
-					es[i] = e
-				}
-			}(w)
-		}
-		wg.Wait()
-		if firstErr != nil {
-			return firstErr
-		}
+	index := func(name string, ps []packed, copyEntries bool) {
 		c := s.cols[name]
-		c.byID = make(map[string]*entry, n)
-		c.sorted = make([]*entry, 0, n)
-		for _, e := range es {
+		c.byID = make(map[string]*entry, len(ps))
+		c.sorted = make([]*entry, 0, len(ps))
+		for _, p := range ps {
+			e := p.e
+			if copyEntries {
+				ne := *e
+				e = &ne
+			}
 			c.byID[e.id] = e
+			if p.full != nil {
+				s.full[e.id] = p.full
+			}
 			if !e.deleted {
 				c.sorted = append(c.sorted, e)
 			}
 		}
 		c.sortAll()
+	}
+	add := func(name string, n int, mk func(i int) (packed, error)) error {
+		ps := make([]packed, n)
+		errs := make([]error, n)
+		parallel(n, func(i int) { ps[i], errs[i] = mk(i) })
+		for _, err := range errs {
+			if err != nil {
+				return fmt.Errorf("render %s: %w", name, err)
+			}
+		}
+		index(name, ps, false)
 		return nil
 	}
-	if err := add("customers", len(d.Customers), func(i int) *entry { return customerEntry(d.Customers[i]) }); err != nil {
-		return nil, err
+	steps := []struct {
+		name string
+		n    int
+		mk   func(i int) (packed, error)
+	}{
+		{"customers", len(d.Customers), func(i int) (packed, error) { return dc.customerPacked(d.Customers[i]) }},
+		{"products", len(d.Products), func(i int) (packed, error) { return dc.objPacked(d.Products[i], d.Products[i].ID, d.Products[i].Created) }},
+		{"prices", len(d.Prices), func(i int) (packed, error) { return dc.pricePacked(d.Prices[i]) }},
+		{"coupons", len(d.Coupons), func(i int) (packed, error) { return dc.objPacked(d.Coupons[i], d.Coupons[i].ID, d.Coupons[i].Created) }},
+		{"subscriptions", len(d.Subscriptions), func(i int) (packed, error) { return dc.subPacked(d.Subscriptions[i]) }},
 	}
-	if err := add("products", len(d.Products), func(i int) *entry { return productEntry(d.Products[i]) }); err != nil {
-		return nil, err
+	if d.pk == nil {
+		steps = append(steps, []struct {
+			name string
+			n    int
+			mk   func(i int) (packed, error)
+		}{
+			{"invoices", len(d.Invoices), func(i int) (packed, error) { return dc.invoicePacked(d.Invoices[i]) }},
+			{"charges", len(d.Charges), func(i int) (packed, error) { return dc.chargePacked(d.Charges[i]) }},
+			{"refunds", len(d.Refunds), func(i int) (packed, error) { return dc.refundPacked(d.Refunds[i]) }},
+			{"events", len(d.Events), func(i int) (packed, error) { return dc.eventPacked(d.Events[i]) }},
+		}...)
 	}
-	if err := add("prices", len(d.Prices), func(i int) *entry { return priceEntry(d.Prices[i]) }); err != nil {
-		return nil, err
+	for _, st := range steps {
+		if err := add(st.name, st.n, st.mk); err != nil {
+			return nil, err
+		}
 	}
-	if err := add("coupons", len(d.Coupons), func(i int) *entry { return couponEntry(d.Coupons[i]) }); err != nil {
-		return nil, err
-	}
-	if err := add("subscriptions", len(d.Subscriptions), func(i int) *entry { return subEntry(d.Subscriptions[i]) }); err != nil {
-		return nil, err
-	}
-	if err := add("invoices", len(d.Invoices), func(i int) *entry { return invoiceEntry(d.Invoices[i]) }); err != nil {
-		return nil, err
-	}
-	if err := add("charges", len(d.Charges), func(i int) *entry { return chargeEntry(d.Charges[i]) }); err != nil {
-		return nil, err
-	}
-	if err := add("refunds", len(d.Refunds), func(i int) *entry { return refundEntry(d.Refunds[i]) }); err != nil {
-		return nil, err
-	}
-	if err := add("events", len(d.Events), func(i int) *entry { return eventEntry(d.Events[i]) }); err != nil {
-		return nil, err
+	if d.pk != nil {
+		cp := d.pk.adopted
+		d.pk.adopted = true
+		index("invoices", d.pk.invoices, cp)
+		index("charges", d.pk.charges, cp)
+		index("refunds", d.pk.refunds, cp)
+		index("events", d.pk.events, cp)
+		s.avail = map[string]int64{}
+		for k, v := range d.pk.avail {
+			s.avail[k] = v
+		}
+	} else {
+		s.avail = chargeAvail(d.Charges)
 	}
 	for _, sub := range d.Subscriptions {
 		s.setItems(sub)
 	}
-	for _, in := range d.Invoices {
-		s.setLines(in)
-	}
-	s.balance = renderBalance(d)
+	s.balance = renderBalance(s.avail, d.Account.DefaultCurrency)
+	s.orig = Data{Customers: d.Customers, Products: d.Products, Prices: d.Prices, Coupons: d.Coupons, Subscriptions: d.Subscriptions}
+	dc.freeze()
 	return s, nil
 }
 
-type renderError struct{ name, id string }
-
-func (e *renderError) Error() string  { return "render " + e.name + " " + e.id + ": cannot marshal" }
-func errRender(name, id string) error { return &renderError{name, id} }
+// parallel runs f(0..n-1) on GOMAXPROCS goroutines.
+func parallel(n int, f func(i int)) {
+	var wg sync.WaitGroup
+	workers := runtime.GOMAXPROCS(0)
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func(w int) {
+			defer wg.Done()
+			for i := w; i < n; i += workers {
+				f(i)
+			}
+		}(w)
+	}
+	wg.Wait()
+}
 
 func mustJSON(v any) []byte {
 	b, err := json.Marshal(v)
@@ -215,22 +299,33 @@ func mustJSON(v any) []byte {
 	return b
 }
 
-func customerEntry(c *Customer) *entry {
-	e := &entry{id: c.ID, created: c.Created, obj: c, deleted: c.Deleted}
-	if c.Deleted {
-		e.raw = mustJSON(map[string]any{"id": c.ID, "object": "customer", "deleted": true})
-	} else {
-		e.raw = mustJSON(c)
+func (dc *dict) objPacked(v any, id string, created int64) (packed, error) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return packed{}, err
 	}
-	return e
+	return dc.packEntry(&entry{id: id, created: created, obj: v}, b, nil), nil
 }
 
-func productEntry(p *Product) *entry {
-	return &entry{id: p.ID, created: p.Created, obj: p, raw: mustJSON(p)}
+func (dc *dict) customerPacked(c *Customer) (packed, error) {
+	e := &entry{id: c.ID, created: c.Created, obj: c, deleted: c.Deleted}
+	var b []byte
+	var err error
+	if c.Deleted {
+		b, err = json.Marshal(map[string]any{"id": c.ID, "object": "customer", "deleted": true})
+	} else {
+		b, err = json.Marshal(c)
+	}
+	if err != nil {
+		return packed{}, err
+	}
+	return dc.packEntry(e, b, nil), nil
 }
 
-func priceEntry(p *Price) *entry {
-	return &entry{id: p.ID, created: p.Created, obj: p, raw: mustJSON(p), status: boolStatus(p.Active)}
+func (dc *dict) pricePacked(p *Price) (packed, error) {
+	pk, err := dc.objPacked(p, p.ID, p.Created)
+	pk.e.status = boolStatus(p.Active)
+	return pk, err
 }
 
 func boolStatus(b bool) string {
@@ -238,10 +333,6 @@ func boolStatus(b bool) string {
 		return "true"
 	}
 	return "false"
-}
-
-func couponEntry(c *Coupon) *entry {
-	return &entry{id: c.ID, created: c.Created, obj: c, raw: mustJSON(c)}
 }
 
 // apiSub is the API rendering of a subscription: first 10 items.
@@ -259,8 +350,16 @@ func apiSub(s *Subscription) *Subscription {
 	return &c
 }
 
-func subEntry(s *Subscription) *entry {
-	return &entry{id: s.ID, created: s.Created, obj: s, raw: mustJSON(apiSub(s)), customer: s.Customer, status: s.Status}
+func (dc *dict) subPacked(s *Subscription) (packed, error) {
+	api, err := json.Marshal(apiSub(s))
+	if err != nil {
+		return packed{}, err
+	}
+	var full []byte
+	if len(s.Items.Data) > 10 {
+		full = mustJSON(fullSub(s))
+	}
+	return dc.packEntry(&entry{id: s.ID, created: s.Created, obj: s, customer: s.Customer, status: s.Status}, api, full), nil
 }
 
 func apiInvoice(in *Invoice) *Invoice {
@@ -277,9 +376,20 @@ func apiInvoice(in *Invoice) *Invoice {
 	return &c
 }
 
-func invoiceEntry(in *Invoice) *entry {
-	return &entry{id: in.ID, created: in.Created, obj: in, raw: mustJSON(apiInvoice(in)),
-		customer: strv(in.Customer), sub: strv(in.Subscription), status: strv(in.Status)}
+func (dc *dict) invoicePacked(in *Invoice) (packed, error) {
+	api, err := json.Marshal(apiInvoice(in))
+	if err != nil {
+		return packed{}, err
+	}
+	var full []byte
+	if len(in.Lines.Data) > 10 {
+		full = mustJSON(fullInvoice(in))
+	}
+	e := &entry{id: in.ID, created: in.Created, customer: strv(in.Customer), sub: strv(in.Subscription), status: strv(in.Status)}
+	if in.CollectionMethod == "send_invoice" {
+		e.flags |= flagSendInvoice
+	}
+	return dc.packEntry(e, api, full), nil
 }
 
 func apiCharge(ch *Charge) *Charge {
@@ -299,16 +409,32 @@ func apiCharge(ch *Charge) *Charge {
 	return &c
 }
 
-func chargeEntry(ch *Charge) *entry {
-	return &entry{id: ch.ID, created: ch.Created, obj: ch, raw: mustJSON(apiCharge(ch)), customer: strv(ch.Customer), status: ch.Status}
+func (dc *dict) chargePacked(ch *Charge) (packed, error) {
+	api, err := json.Marshal(apiCharge(ch))
+	if err != nil {
+		return packed{}, err
+	}
+	var full []byte
+	if ch.Refunds != nil && len(ch.Refunds.Data) > 10 {
+		full = mustJSON(fullCharge(ch))
+	}
+	return dc.packEntry(&entry{id: ch.ID, created: ch.Created, customer: strv(ch.Customer), status: ch.Status}, api, full), nil
 }
 
-func refundEntry(r *Refund) *entry {
-	return &entry{id: r.ID, created: r.Created, obj: r, raw: mustJSON(r), charge: strv(r.Charge)}
+func (dc *dict) refundPacked(r *Refund) (packed, error) {
+	b, err := json.Marshal(r)
+	if err != nil {
+		return packed{}, err
+	}
+	return dc.packEntry(&entry{id: r.ID, created: r.Created, sub: strv(r.Charge)}, b, nil), nil
 }
 
-func eventEntry(ev *Event) *entry {
-	return &entry{id: ev.ID, created: ev.Created, obj: ev, raw: mustJSON(ev), typ: ev.Type}
+func (dc *dict) eventPacked(ev *Event) (packed, error) {
+	b, err := json.Marshal(ev)
+	if err != nil {
+		return packed{}, err
+	}
+	return dc.packEntry(&entry{id: ev.ID, created: ev.Created, status: ev.Type}, b, nil), nil
 }
 
 func (s *store) setItems(sub *Subscription) {
@@ -326,13 +452,22 @@ func (s *store) setItems(sub *Subscription) {
 	s.items[sub.ID] = n
 }
 
-func (s *store) setLines(in *Invoice) {
+// lines returns an invoice's lines (parsed from its fixture form).
+func (s *store) lines(id string) *nested {
+	e := s.cols["invoices"].byID[id]
+	if e == nil {
+		return nil
+	}
+	var in Invoice
+	if err := json.Unmarshal(s.fullJSON(e), &in); err != nil {
+		return nil
+	}
 	n := &nested{}
 	for _, l := range in.Lines.Data {
 		n.ids = append(n.ids, l.ID)
 		n.objs = append(n.objs, l)
 	}
-	s.lines[in.ID] = n
+	return n
 }
 
 // lookup finds any object by id (for expansion).
@@ -353,20 +488,25 @@ func (s *store) lookup(id string) *entry {
 	return nil
 }
 
-func renderBalance(d *Data) []byte {
+// chargeAvail sums what succeeded charges leave after refunds, per currency.
+func chargeAvail(charges []*Charge) map[string]int64 {
+	avail := map[string]int64{}
+	for _, ch := range charges {
+		if ch.Status == "succeeded" {
+			avail[ch.Currency] += ch.Amount - ch.AmountRefunded
+		}
+	}
+	return avail
+}
+
+func renderBalance(avail map[string]int64, defCur string) []byte {
 	type amt struct {
 		Amount      int64            `json:"amount"`
 		Currency    string           `json:"currency"`
 		SourceTypes map[string]int64 `json:"source_types"`
 	}
-	avail := map[string]int64{}
-	for _, ch := range d.Charges {
-		if ch.Status == "succeeded" {
-			avail[ch.Currency] += ch.Amount - ch.AmountRefunded
-		}
-	}
 	if len(avail) == 0 {
-		avail[d.Account.DefaultCurrency] = 0
+		avail = map[string]int64{defCur: 0}
 	}
 	cur := make([]string, 0, len(avail))
 	for c := range avail {
@@ -379,4 +519,47 @@ func renderBalance(d *Data) []byte {
 		p = append(p, amt{Amount: 0, Currency: c, SourceTypes: map[string]int64{"card": 0}})
 	}
 	return mustJSON(map[string]any{"object": "balance", "available": a, "pending": p, "livemode": false})
+}
+
+// asc returns a collection's entries, deleted ones included, oldest first
+// (the fixture order).
+func (c *collection) asc() []*entry {
+	out := make([]*entry, 0, len(c.byID))
+	for _, e := range c.byID {
+		out = append(out, e)
+	}
+	sort.Slice(out, func(i, j int) bool { return before(out[j], out[i]) })
+	return out
+}
+
+// snapshot returns the store's current state as Data (parsed).
+func (st *store) snapshot() (*Data, error) {
+	d := &Data{Now: st.now, Account: st.acct}
+	// Writes change these objects in place and create none: their
+	// original order stands.
+	d.Customers = append([]*Customer(nil), st.orig.Customers...)
+	d.Products = append([]*Product(nil), st.orig.Products...)
+	d.Prices = append([]*Price(nil), st.orig.Prices...)
+	d.Coupons = append([]*Coupon(nil), st.orig.Coupons...)
+	d.Subscriptions = append([]*Subscription(nil), st.orig.Subscriptions...)
+	pk := &packedData{dict: st.dict}
+	for _, c := range []struct {
+		name string
+		dst  *[]packed
+	}{{"invoices", &pk.invoices}, {"charges", &pk.charges}, {"refunds", &pk.refunds}, {"events", &pk.events}} {
+		for _, e := range st.cols[c.name].asc() {
+			*c.dst = append(*c.dst, packed{e: e, full: st.full[e.id]})
+		}
+	}
+	d.pk = pk
+	return d.Unpacked()
+}
+
+// setFull records (or clears) an object's fixture form.
+func (st *store) setFull(id string, full []byte) {
+	if full == nil {
+		delete(st.full, id)
+	} else {
+		st.full[id] = full
+	}
 }

@@ -31,7 +31,7 @@ func TestStripeGoRoundTrip(t *testing.T) {
 	for _, k := range kinds {
 		n := 0
 		for _, e := range s.st.cols[k.col].byID {
-			raw := e.raw
+			raw := s.st.json(e)
 			if k.col == "prices" {
 				var err *apiError
 				if raw, err = s.st.expand(raw, []string{"tiers"}); err != nil {

@@ -121,7 +121,7 @@ func (s *Server) write(rt *route, q url.Values, reqID, idem string) *response {
 
 func (wc *writeCtx) emit(typ string, obj []byte, prev map[string]any) {
 	s := wc.s
-	n := uint64(len(s.st.data.Events)+len(wc.events)) + 1
+	n := uint64(len(s.st.cols["events"].byID)+len(wc.events)) + 1
 	ev := &Event{ID: "evt_" + randID(s.opt.Seed^0xe7e47, n+uint64(wc.now)<<20, 24), Object: "event",
 		APIVersion: ptr(apiVersion), Created: wc.now, Data: EventData{Object: obj}, Type: typ,
 		Request: EventRequest{ID: ptr(wc.reqID)}}
@@ -137,10 +137,14 @@ func (wc *writeCtx) emit(typ string, obj []byte, prev map[string]any) {
 func (wc *writeCtx) commitEvents() {
 	s := wc.s
 	for _, ev := range wc.events {
-		s.st.data.Events = append(s.st.data.Events, ev)
-		e := eventEntry(ev)
+		pk, err := s.st.dict.eventPacked(ev)
+		if err != nil {
+			s.log.Error("sandbox: render event", "err", err)
+			continue
+		}
+		e := pk.e
 		if s.opt.EventLag > 0 {
-			e.visible = time.Unix(wc.now, 0).Add(s.opt.EventLag)
+			e.visible = time.Unix(wc.now, 0).Add(s.opt.EventLag).UnixNano()
 		}
 		s.st.cols["events"].insert(e)
 	}
@@ -206,10 +210,13 @@ func (wc *writeCtx) subEntry(id string) (*entry, *Subscription, *apiError) {
 }
 
 func (wc *writeCtx) refreshSub(e *entry, sub *Subscription) []byte {
-	ne := subEntry(sub)
-	e.raw, e.status = ne.raw, ne.status
-	wc.s.st.setItems(sub)
-	return e.raw
+	st := wc.s.st
+	if pk, err := st.dict.subPacked(sub); err == nil {
+		e.raw, e.status = pk.e.raw, sub.Status
+		st.setFull(e.id, pk.full)
+	}
+	st.setItems(sub)
+	return st.json(e)
 }
 
 func (wc *writeCtx) updateSubscription(id string, q url.Values) ([]byte, *apiError) {
@@ -325,7 +332,7 @@ func (wc *writeCtx) updateSubscription(id string, q url.Values) ([]byte, *apiErr
 		prev["items"] = apiSub(&old).Items
 	}
 	if len(prev) == 0 {
-		return e.raw, nil
+		return wc.s.st.json(e), nil
 	}
 	raw := wc.refreshSub(e, sub)
 	wc.emit("customer.subscription.updated", raw, prev)
@@ -455,7 +462,7 @@ func (wc *writeCtx) cancelSubscription(id string, q url.Values) ([]byte, *apiErr
 			Message: fmt.Sprintf("No such subscription: '%s'", id)}
 	}
 	wc.cancelNow(e, sub, q.Get("cancellation_details[comment]"), q.Get("cancellation_details[feedback]"))
-	return e.raw, nil
+	return wc.s.st.json(e), nil
 }
 
 func (wc *writeCtx) cancelNow(e *entry, sub *Subscription, comment, feedback string) {
@@ -526,7 +533,11 @@ func (wc *writeCtx) createRefund(q url.Values) ([]byte, *apiError) {
 	if ce == nil {
 		return nil, missing("charge", chID, "charge")
 	}
-	ch := ce.obj.(*Charge)
+	st := wc.s.st
+	ch := &Charge{}
+	if err := json.Unmarshal(st.fullJSON(ce), ch); err != nil {
+		return nil, &apiError{status: 500, Type: "api_error", Message: "sandbox: charge " + chID + " unreadable"}
+	}
 	if ch.Status != "succeeded" {
 		return nil, invalid("charge", "Charge %s has not succeeded and cannot be refunded.", chID)
 	}
@@ -559,10 +570,10 @@ func (wc *writeCtx) createRefund(q url.Values) ([]byte, *apiError) {
 		reason = ptr(v)
 	}
 	md, _ := metadataUpdate(map[string]string{}, q)
-	rf := &Refund{ID: "re_" + randID(wc.s.opt.Seed^0x7ef, uint64(wc.now)<<20+uint64(len(wc.s.st.data.Refunds)), 24), Object: "refund",
+	rf := &Refund{ID: "re_" + randID(wc.s.opt.Seed^0x7ef, uint64(wc.now)<<20+uint64(len(st.cols["refunds"].byID)), 24), Object: "refund",
 		Amount: amount, Charge: ptr(ch.ID), Created: wc.now, Currency: ch.Currency, Metadata: md,
 		PaymentIntent: ch.PaymentIntent, Reason: reason, Status: ptr("succeeded"),
-		BalanceTransaction: ptr("txn_" + randID(wc.s.opt.Seed^0x7f0, uint64(wc.now)<<20+uint64(len(wc.s.st.data.Refunds)), 24))}
+		BalanceTransaction: ptr("txn_" + randID(wc.s.opt.Seed^0x7f0, uint64(wc.now)<<20+uint64(len(st.cols["refunds"].byID)), 24))}
 	prev := map[string]any{"amount_refunded": ch.AmountRefunded, "refunded": ch.Refunded}
 	ch.AmountRefunded += amount
 	ch.Refunded = ch.AmountRefunded == ch.Amount
@@ -570,14 +581,18 @@ func (wc *writeCtx) createRefund(q url.Values) ([]byte, *apiError) {
 		ch.Refunds = &RefundList{Object: "list", URL: refundsURL(ch.ID)}
 	}
 	ch.Refunds.Data = append([]*Refund{rf}, ch.Refunds.Data...)
-	wc.s.st.data.Refunds = append(wc.s.st.data.Refunds, rf)
-	re := refundEntry(rf)
-	wc.s.st.cols["refunds"].insert(re)
-	ne := chargeEntry(ch)
-	ce.raw = ne.raw
-	wc.s.st.balance = renderBalance(wc.s.st.data)
-	wc.emit("charge.refunded", ce.raw, prev)
-	return re.raw, nil
+	rp, rerr := st.dict.refundPacked(rf)
+	cp, cerr := st.dict.chargePacked(ch)
+	if rerr != nil || cerr != nil {
+		return nil, &apiError{status: 500, Type: "api_error", Message: "sandbox: refund unrenderable"}
+	}
+	st.cols["refunds"].insert(rp.e)
+	ce.raw = cp.e.raw
+	st.setFull(ce.id, cp.full)
+	st.avail[ch.Currency] -= amount
+	st.balance = renderBalance(st.avail, st.acct.DefaultCurrency)
+	wc.emit("charge.refunded", st.json(ce), prev)
+	return st.json(rp.e), nil
 }
 
 func (wc *writeCtx) updateCustomer(id string, q url.Values) ([]byte, *apiError) {
@@ -651,12 +666,15 @@ func (wc *writeCtx) updateCustomer(id string, q url.Values) ([]byte, *apiError) 
 		}
 		c.Address = &a
 	}
+	st := wc.s.st
 	if len(prev) == 0 {
-		return e.raw, nil
+		return st.json(e), nil
 	}
-	e.raw = customerEntry(c).raw
-	wc.emit("customer.updated", e.raw, prev)
-	return e.raw, nil
+	if pk, err := st.dict.customerPacked(c); err == nil {
+		e.raw = pk.e.raw
+	}
+	wc.emit("customer.updated", st.json(e), prev)
+	return st.json(e), nil
 }
 
 func (wc *writeCtx) deleteCustomer(id string, q url.Values) ([]byte, *apiError) {
@@ -675,11 +693,14 @@ func (wc *writeCtx) deleteCustomer(id string, q url.Values) ([]byte, *apiError) 
 			wc.cancelNow(se, sub, "", "")
 		}
 	}
-	last := e.raw
+	st := wc.s.st
+	last := st.json(e)
 	col.remove(e)
 	c.Deleted = true
 	e.deleted = true
-	e.raw = customerEntry(c).raw
+	if pk, err := st.dict.customerPacked(c); err == nil {
+		e.raw = pk.e.raw
+	}
 	wc.emit("customer.deleted", last, nil)
-	return e.raw, nil
+	return st.json(e), nil
 }
