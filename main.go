@@ -29,6 +29,8 @@ func main() {
 		Stderr:  os.Stderr,
 		Getenv:  os.Getenv,
 		Version: version,
+		// keys are checked with Stripe through stripeapi (backend/cli/verifier.go)
+		Verifier: cli.StripeVerifier,
 	})
 	stop()
 	os.Exit(code)
