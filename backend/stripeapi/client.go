@@ -213,7 +213,7 @@ func (c *Client) RequestStats() (requests, retries int64) {
 // rate x latency (observed, or 0.5 s before the first answer), at least 2.
 func (c *Client) Concurrency() int {
 	if c.limits.Unlimited {
-		return 2*runtime.GOMAXPROCS(0) + 2
+		return 4*runtime.GOMAXPROCS(0) + 4
 	}
 	lat := time.Duration(c.latencyEWMA.Load())
 	if lat <= 0 {
@@ -228,6 +228,7 @@ func (c *Client) Concurrency() int {
 type reqInfo struct {
 	status int
 	header http.Header
+	netErr error // the transport's error, when there was no answer
 }
 
 type infoKey struct{}
@@ -241,9 +242,17 @@ func (t *captureTransport) RoundTrip(req *http.Request) (*http.Response, error) 
 	t.c.requests.Add(1)
 	start := time.Now()
 	resp, err := t.inner.RoundTrip(req)
-	if info, ok := req.Context().Value(infoKey{}).(*reqInfo); ok && resp != nil {
+	info, ok := req.Context().Value(infoKey{}).(*reqInfo)
+	if ok && resp != nil {
 		info.status = resp.StatusCode
 		info.header = resp.Header
+	}
+	if ok && err != nil {
+		// stripe-go's streaming path dereferences the nil response of a
+		// failed round trip; hand it an empty placeholder instead and keep
+		// the real error for classify
+		info.netErr = err
+		return &http.Response{StatusCode: 599, Status: "599 no answer", Header: http.Header{}, Body: http.NoBody, Request: req}, nil
 	}
 	if err == nil {
 		d := int64(time.Since(start))
@@ -257,8 +266,8 @@ func (t *captureTransport) RoundTrip(req *http.Request) (*http.Response, error) 
 	return resp, err
 }
 
-// rawResp keeps the body as bytes: stripe-go validates it as JSON (a
-// truncated body fails here) and hands it over untouched.
+// rawResp keeps a buffered body as bytes (stripe-go validates it as JSON);
+// used by the permission probes in verify.go.
 type rawResp struct {
 	body  []byte
 	reqID string
@@ -266,6 +275,46 @@ type rawResp struct {
 
 func (r *rawResp) SetLastResponse(a *stripe.APIResponse) { r.body, r.reqID = a.RawJSON, a.RequestID }
 func (r *rawResp) UnmarshalJSON([]byte) error            { return nil }
+
+// streamResp receives the body unread: stripe-go's buffered path would run
+// encoding/json over every page twice only to check it (a third of the
+// engine's CPU); Client.get reads and checks it once with jsonscan.
+type streamResp struct {
+	body  io.ReadCloser
+	reqID string
+	size  int64
+}
+
+func (r *streamResp) SetLastResponse(a *stripe.StreamingAPIResponse) {
+	r.body, r.reqID = a.Body, a.RequestID
+	r.size = -1
+	if cl := a.Header.Get("Content-Length"); cl != "" {
+		if n, err := strconv.ParseInt(cl, 10, 64); err == nil {
+			r.size = n
+		}
+	}
+}
+
+// readBody reads the whole body (sized by Content-Length when known) and
+// checks that it is one complete JSON value: a cut body is an error.
+func readBody(r *streamResp) ([]byte, error) {
+	defer r.body.Close()
+	var b []byte
+	var err error
+	if r.size >= 0 && r.size < 1<<30 {
+		b = make([]byte, r.size)
+		_, err = io.ReadFull(r.body, b)
+	} else {
+		b, err = io.ReadAll(r.body)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if err := wholeValue(b); err != nil {
+		return nil, err
+	}
+	return b, nil
+}
 
 // get performs GET path?q under endpoint's bucket, with retries. It returns
 // the validated JSON body.
@@ -281,11 +330,19 @@ func (c *Client) get(ctx context.Context, endpoint, path string, q *form.Values)
 			return nil, e
 		}
 		info := &reqInfo{}
-		var resp rawResp
-		err := c.backend.CallRaw(http.MethodGet, path, c.key.Reveal(), q,
+		var resp streamResp
+		full := path
+		if q != nil && !q.Empty() {
+			full += "?" + q.Encode()
+		}
+		err := c.backend.CallStreaming(http.MethodGet, full, c.key.Reveal(),
 			&stripe.Params{Context: context.WithValue(ctx, infoKey{}, info)}, &resp)
 		if err == nil {
-			return resp.body, nil
+			body, rerr := readBody(&resp)
+			if rerr == nil {
+				return body, nil
+			}
+			err = rerr
 		}
 		if ctx.Err() != nil {
 			return nil, canceled(ctx.Err())
@@ -339,6 +396,10 @@ type failure struct {
 
 // classify maps a failed attempt to a backend.Error and a retry decision.
 func (c *Client) classify(err error, info *reqInfo, endpoint string) failure {
+	if info.netErr != nil {
+		err = info.netErr
+		info.status, info.header = 0, nil
+	}
 	f := failure{status: info.status}
 	hdr := info.header
 	var se *stripe.Error

@@ -29,19 +29,39 @@ func skipWS(b []byte, i int) int {
 // skipString returns the index just past the string starting at b[i] == '"'.
 func skipString(b []byte, i int) (int, error) {
 	i++
-	for i < len(b) {
-		j := bytes.IndexAny(b[i:], `"\`)
+	for {
+		j := bytes.IndexByte(b[i:], '"')
 		if j < 0 {
 			return 0, errBadJSON
 		}
 		i += j
-		if b[i] == '\\' {
-			i += 2
-			continue
+		// escaped when preceded by an odd number of backslashes
+		k := i - 1
+		for k >= 0 && b[k] == '\\' {
+			k--
 		}
-		return i + 1, nil
+		if (i-1-k)%2 == 0 {
+			return i + 1, nil
+		}
+		i++
 	}
-	return 0, errBadJSON
+}
+
+// wholeValue checks that b holds exactly one complete JSON object or array
+// (balanced brackets, closed strings): what a cut-off body never is.
+func wholeValue(b []byte) error {
+	i := skipWS(b, 0)
+	if i >= len(b) || (b[i] != '{' && b[i] != '[') {
+		return fmt.Errorf("not a JSON document: %w", errBadJSON)
+	}
+	e, err := skipValue(b, i)
+	if err != nil {
+		return fmt.Errorf("the body was cut short: %w", err)
+	}
+	if skipWS(b, e) != len(b) {
+		return fmt.Errorf("trailing data after the JSON document: %w", errBadJSON)
+	}
+	return nil
 }
 
 // skipValue returns the index just past the value starting at b[i].
