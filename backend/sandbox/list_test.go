@@ -309,6 +309,16 @@ func TestKeys(t *testing.T) {
 		{"Bearer rk_test_x_customers-write", "POST", "/v1/customers/" + d.Customers[0].ID, 200},
 		{"Bearer rk_test_registered1", "GET", "/v1/invoices", 200},
 		{"Bearer rk_test_registered1", "GET", "/v1/customers", 403},
+		// expanded objects need their own read permission, as on Stripe
+		{"Bearer rk_test_sync_invoices-read", "GET", "/v1/invoices?limit=3&expand[]=data.customer", 403},
+		{"Bearer rk_test_sync_invoices-read_customers-read", "GET", "/v1/invoices?limit=3&expand[]=data.customer", 200},
+		{"Bearer rk_test_sync_invoices-read", "GET", "/v1/invoices?limit=3", 200},
+		{"Bearer rk_test_sync_subscriptions-read", "GET", "/v1/subscriptions/" + d.Subscriptions[0].ID + "?expand[]=latest_invoice", 403},
+		{"Bearer rk_test_sync_subscriptions-read_invoices-read", "GET", "/v1/subscriptions/" + d.Subscriptions[0].ID + "?expand[]=latest_invoice", 200},
+		{"Bearer rk_test_sync_subscriptions-read_invoices-read", "GET", "/v1/subscriptions/" + d.Subscriptions[0].ID + "?expand[]=latest_invoice.charge", 403},
+		{"Bearer rk_test_sync_subscriptions-read", "GET", "/v1/subscriptions?limit=2&expand[]=data.items.data.price.product", 403},
+		{"Bearer rk_test_sync_subscriptions-read_products-read", "GET", "/v1/subscriptions?limit=2&expand[]=data.items.data.price.product", 200},
+		{"Bearer rk_test_sync_customers-write", "POST", "/v1/customers/" + d.Customers[1].ID + "?expand[]=default_source", 200},
 	} {
 		var form url.Values
 		if c.method == "POST" {
@@ -321,6 +331,9 @@ func TestKeys(t *testing.T) {
 		}
 		if c.status >= 400 && r.json(t)["error"] == nil {
 			t.Errorf("%q: no error body", c.auth)
+		}
+		if c.status == 403 && !strings.Contains(r.json(t)["error"].(map[string]any)["message"].(string), "permission would allow") {
+			t.Errorf("%q %s: 403 without Stripe's permission message: %s", c.auth, c.path, r.body)
 		}
 	}
 	live := newTestServer(t, d, Options{AllowLive: true})

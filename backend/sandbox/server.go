@@ -273,7 +273,7 @@ func (s *Server) handle(r *http.Request, reqID string) *response {
 	if route.write {
 		resp = s.idempotent(r, route, params, key, reqID)
 	} else {
-		resp = s.read(route, params)
+		resp = s.read(route, params, s.readable(key))
 	}
 	if fault != "" {
 		s.stats.faults.Add(1)
@@ -399,15 +399,31 @@ func setGrant(g map[string]string, res, lvl string) {
 	g[res] = lvl
 }
 
+// allowFunc says whether the request's key may read a resource (nil:
+// everything).
+type allowFunc func(resource string) *apiError
+
+// readable is the read check applied to expanded objects.
+func (s *Server) readable(k *apiKey) allowFunc {
+	if !k.restricted || k.grants == nil {
+		return nil
+	}
+	return func(res string) *apiError { return s.permitResource(k, res, false) }
+}
+
 func (s *Server) permit(k *apiKey, rt *route) *apiError {
+	return s.permitResource(k, rt.resource, rt.write)
+}
+
+func (s *Server) permitResource(k *apiKey, resource string, write bool) *apiError {
 	if !k.restricted || k.grants == nil {
 		return nil
 	}
 	need := "read"
-	if rt.write {
+	if write {
 		need = "write"
 	}
-	for _, res := range []string{rt.resource, "*", "all"} {
+	for _, res := range []string{resource, "*", "all"} {
 		lvl, ok := k.grants[res]
 		if ok && (lvl == "write" || need == "read") {
 			return nil
@@ -415,7 +431,7 @@ func (s *Server) permit(k *apiKey, rt *route) *apiError {
 	}
 	return &apiError{status: 403, Type: "invalid_request_error",
 		Message: fmt.Sprintf("The provided key '%s' does not have the required permissions for this endpoint on account '%s'. Having the '%s_%s' permission would allow this request to continue.",
-			maskKey(k.key), s.st.acct.ID, rt.resource, need)}
+			maskKey(k.key), s.st.acct.ID, resource, need)}
 }
 
 // ---- rate limits ----
@@ -840,7 +856,7 @@ var listParams = map[string][]string{
 var subStatuses = map[string]bool{"active": true, "all": true, "canceled": true, "ended": true, "incomplete": true,
 	"incomplete_expired": true, "past_due": true, "paused": true, "trialing": true, "unpaid": true}
 
-func (s *Server) read(rt *route, q url.Values) *response {
+func (s *Server) read(rt *route, q url.Values, allow allowFunc) *response {
 	s.st.mu.RLock()
 	defer s.st.mu.RUnlock()
 	var (
@@ -858,14 +874,14 @@ func (s *Server) read(rt *route, q url.Values) *response {
 		}
 	case "list":
 		if rt.items {
-			body, err = s.listItems(q)
+			body, err = s.listItems(q, allow)
 		} else {
-			body, err = s.list(rt.resource, rt.path, q)
+			body, err = s.list(rt.resource, rt.path, q, allow)
 		}
 	case "retrieve":
-		body, err = s.retrieve(rt, q)
+		body, err = s.retrieve(rt, q, allow)
 	case "lines":
-		body, err = s.nestedList(q, "invoices", rt.id, "invoice", s.st.lines(rt.id), linesURL(rt.id))
+		body, err = s.nestedList(q, "invoices", rt.id, "invoice", s.st.lines(rt.id), linesURL(rt.id), allow)
 	case "charge_refunds":
 		body, err = s.chargeRefunds(rt.id, q)
 	}
@@ -875,7 +891,7 @@ func (s *Server) read(rt *route, q url.Values) *response {
 	return &response{status: 200, body: body}
 }
 
-func (s *Server) list(res, path string, q url.Values) ([]byte, *apiError) {
+func (s *Server) list(res, path string, q url.Values, allow allowFunc) ([]byte, *apiError) {
 	allowed := append([]string{"limit", "starting_after", "ending_before", "created", "expand"}, listParams[res]...)
 	if err := checkParams(q, allowed...); err != nil {
 		return nil, err
@@ -912,7 +928,7 @@ func (s *Server) list(res, path string, q url.Values) ([]byte, *apiError) {
 		}
 		for i, e := range es {
 			var perr *apiError
-			if raws[i], perr = s.st.expand(s.st.json(e), paths); perr != nil {
+			if raws[i], perr = s.st.expand(s.st.json(e), paths, allow); perr != nil {
 				return nil, perr
 			}
 		}
@@ -1101,13 +1117,13 @@ func (s *Server) filter(res string, q url.Values) (func(*entry) bool, *apiError)
 	}, nil
 }
 
-func (s *Server) retrieve(rt *route, q url.Values) ([]byte, *apiError) {
+func (s *Server) retrieve(rt *route, q url.Values, allow allowFunc) ([]byte, *apiError) {
 	if err := checkParams(q, "expand"); err != nil {
 		return nil, err
 	}
 	kind := singular[rt.resource]
 	if rt.items {
-		return s.retrieveItem(rt.id, q)
+		return s.retrieveItem(rt.id, q, allow)
 	}
 	e := s.st.cols[rt.resource].byID[rt.id]
 	if e == nil || (rt.resource == "events" && e.visible != 0 && s.opt.Now().UnixNano() < e.visible) {
@@ -1117,10 +1133,10 @@ func (s *Server) retrieve(rt *route, q url.Values) ([]byte, *apiError) {
 	if len(exp) == 0 || e.deleted {
 		return s.st.json(e), nil
 	}
-	return s.st.expand(s.st.json(e), exp)
+	return s.st.expand(s.st.json(e), exp, allow)
 }
 
-func (s *Server) retrieveItem(id string, q url.Values) ([]byte, *apiError) {
+func (s *Server) retrieveItem(id string, q url.Values, allow allowFunc) ([]byte, *apiError) {
 	sub := s.st.itemSub[id]
 	n := s.st.items[sub]
 	if n != nil {
@@ -1130,14 +1146,14 @@ func (s *Server) retrieveItem(id string, q url.Values) ([]byte, *apiError) {
 				if len(exp) == 0 {
 					return n.raw(i), nil
 				}
-				return s.st.expand(n.raw(i), exp)
+				return s.st.expand(n.raw(i), exp, allow)
 			}
 		}
 	}
 	return nil, missing("subscription_item", id, "id")
 }
 
-func (s *Server) listItems(q url.Values) ([]byte, *apiError) {
+func (s *Server) listItems(q url.Values, allow allowFunc) ([]byte, *apiError) {
 	if err := checkParams(q, "limit", "starting_after", "ending_before", "expand", "subscription"); err != nil {
 		return nil, err
 	}
@@ -1145,11 +1161,11 @@ func (s *Server) listItems(q url.Values) ([]byte, *apiError) {
 	if sub == "" {
 		return nil, invalid("subscription", "Missing required param: subscription.")
 	}
-	return s.nestedList(q, "subscriptions", sub, "subscription", s.st.items[sub], itemsURL(sub))
+	return s.nestedList(q, "subscriptions", sub, "subscription", s.st.items[sub], itemsURL(sub), allow)
 }
 
 // nestedList pages a nested list (items, lines) in its stored order.
-func (s *Server) nestedList(q url.Values, res, parent, kind string, n *nested, url string) ([]byte, *apiError) {
+func (s *Server) nestedList(q url.Values, res, parent, kind string, n *nested, url string, allow allowFunc) ([]byte, *apiError) {
 	if err := checkParams(q, "limit", "starting_after", "ending_before", "expand", "subscription"); err != nil {
 		return nil, err
 	}
@@ -1225,7 +1241,7 @@ func (s *Server) nestedList(q url.Values, res, parent, kind string, n *nested, u
 		}
 		for i, r := range raws {
 			var perr *apiError
-			if out[i], perr = s.st.expand(r, paths); perr != nil {
+			if out[i], perr = s.st.expand(r, paths, allow); perr != nil {
 				return nil, perr
 			}
 		}
@@ -1261,7 +1277,7 @@ func (s *Server) chargeRefunds(charge string, q url.Values) ([]byte, *apiError) 
 // expand replaces ids by objects along dotted paths, like Stripe's
 // expand[]: "customer", "latest_invoice.charge", "items.data.price.product",
 // "tiers" on prices. At most 4 levels.
-func (st *store) expand(raw []byte, paths []string) ([]byte, *apiError) {
+func (st *store) expand(raw []byte, paths []string, allow allowFunc) ([]byte, *apiError) {
 	split := make([][]string, 0, len(paths))
 	for _, p := range paths {
 		parts := strings.Split(p, ".")
@@ -1270,10 +1286,10 @@ func (st *store) expand(raw []byte, paths []string) ([]byte, *apiError) {
 		}
 		split = append(split, parts)
 	}
-	return st.expandParts(raw, split, 0)
+	return st.expandParts(raw, split, 0, allow)
 }
 
-func (st *store) expandParts(raw []byte, paths [][]string, depth int) ([]byte, *apiError) {
+func (st *store) expandParts(raw []byte, paths [][]string, depth int, allow allowFunc) ([]byte, *apiError) {
 	var m map[string]json.RawMessage
 	if err := json.Unmarshal(raw, &m); err != nil {
 		return raw, nil // not an object (null): nothing to expand
@@ -1314,7 +1330,13 @@ func (st *store) expandParts(raw []byte, paths [][]string, depth int) ([]byte, *
 		case '"':
 			var id string
 			json.Unmarshal(v, &id)
-			e := st.lookup(id)
+			e, res := st.lookup(id)
+			if e != nil && allow != nil {
+				// A restricted key must be allowed to read what it expands.
+				if err := allow(res); err != nil {
+					return nil, err
+				}
+			}
 			if e == nil {
 				if f == "object" || f == "id" || f == "status" || f == "currency" || f == "type" {
 					return nil, invalid("expand", "This property cannot be expanded (%s).", f)
@@ -1324,7 +1346,7 @@ func (st *store) expandParts(raw []byte, paths [][]string, depth int) ([]byte, *
 			sub := st.json(e)
 			if len(rest) > 0 {
 				var err *apiError
-				if sub, err = st.expandParts(sub, rest, depth+1); err != nil {
+				if sub, err = st.expandParts(sub, rest, depth+1, allow); err != nil {
 					return nil, err
 				}
 			}
@@ -1333,7 +1355,7 @@ func (st *store) expandParts(raw []byte, paths [][]string, depth int) ([]byte, *
 			if len(rest) == 0 {
 				continue // already an object
 			}
-			sub, err := st.expandParts(v, rest, depth+1)
+			sub, err := st.expandParts(v, rest, depth+1, allow)
 			if err != nil {
 				return nil, err
 			}
@@ -1345,7 +1367,7 @@ func (st *store) expandParts(raw []byte, paths [][]string, depth int) ([]byte, *
 				if len(rest) == 0 {
 					break
 				}
-				sub, err := st.expandParts(el, rest, depth+1)
+				sub, err := st.expandParts(el, rest, depth+1, allow)
 				if err != nil {
 					return nil, err
 				}

@@ -230,7 +230,9 @@ func newStore(d *Data) (*store, error) {
 		mk   func(i int) (packed, error)
 	}{
 		{"customers", len(d.Customers), func(i int) (packed, error) { return dc.customerPacked(d.Customers[i]) }},
-		{"products", len(d.Products), func(i int) (packed, error) { return dc.objPacked(d.Products[i], d.Products[i].ID, d.Products[i].Created) }},
+		{"products", len(d.Products), func(i int) (packed, error) {
+			return dc.objPacked(d.Products[i], d.Products[i].ID, d.Products[i].Created)
+		}},
 		{"prices", len(d.Prices), func(i int) (packed, error) { return dc.pricePacked(d.Prices[i]) }},
 		{"coupons", len(d.Coupons), func(i int) (packed, error) { return dc.objPacked(d.Coupons[i], d.Coupons[i].ID, d.Coupons[i].Created) }},
 		{"subscriptions", len(d.Subscriptions), func(i int) (packed, error) { return dc.subPacked(d.Subscriptions[i]) }},
@@ -470,22 +472,22 @@ func (s *store) lines(id string) *nested {
 	return n
 }
 
-// lookup finds any object by id (for expansion).
-func (s *store) lookup(id string) *entry {
+// lookup finds any object by id (for expansion) and its resource.
+func (s *store) lookup(id string) (*entry, string) {
 	if i := strings.IndexByte(id, '_'); i > 0 {
 		if c := s.byPref[id[:i+1]]; c != nil {
 			if e := c.byID[id]; e != nil {
-				return e
+				return e, c.name
 			}
 		}
 	}
 	// coupons have free-form ids; prices may be plan_ or custom too.
 	for _, name := range []string{"coupons", "prices", "products"} {
 		if e := s.cols[name].byID[id]; e != nil {
-			return e
+			return e, name
 		}
 	}
-	return nil
+	return nil, ""
 }
 
 // chargeAvail sums what succeeded charges leave after refunds, per currency.

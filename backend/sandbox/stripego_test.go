@@ -34,7 +34,7 @@ func TestStripeGoRoundTrip(t *testing.T) {
 			raw := s.st.json(e)
 			if k.col == "prices" {
 				var err *apiError
-				if raw, err = s.st.expand(raw, []string{"tiers"}); err != nil {
+				if raw, err = s.st.expand(raw, []string{"tiers"}, nil); err != nil {
 					t.Fatal(err)
 				}
 			}

@@ -30,7 +30,7 @@ func idemError(status int, msg string) *response {
 func (s *Server) idempotent(r *http.Request, rt *route, q url.Values, key *apiKey, reqID string) *response {
 	ik := r.Header.Get("Idempotency-Key")
 	if ik == "" {
-		return s.write(rt, q, reqID, "")
+		return s.write(rt, q, reqID, "", s.readable(key))
 	}
 	if len(ik) > 255 {
 		return errResp(invalid("Idempotency-Key", "Idempotency keys must be at most 255 characters long."))
@@ -42,7 +42,7 @@ func (s *Server) idempotent(r *http.Request, rt *route, q url.Values, key *apiKe
 		rec = &idemRecord{endpoint: rt.method + " " + rt.path, hash: hash, done: make(chan struct{})}
 		s.idem[ik] = rec
 		s.idemMu.Unlock()
-		resp := s.write(rt, q, reqID, ik)
+		resp := s.write(rt, q, reqID, ik, s.readable(key))
 		rec.resp = resp
 		close(rec.done)
 		out := *resp
@@ -85,7 +85,7 @@ type writeCtx struct {
 	events []*Event
 }
 
-func (s *Server) write(rt *route, q url.Values, reqID, idem string) *response {
+func (s *Server) write(rt *route, q url.Values, reqID, idem string, allow allowFunc) *response {
 	s.st.mu.Lock()
 	defer s.st.mu.Unlock()
 	wc := &writeCtx{s: s, now: s.opt.Now().Unix(), reqID: reqID, idem: idem}
@@ -112,7 +112,7 @@ func (s *Server) write(rt *route, q url.Values, reqID, idem string) *response {
 	}
 	wc.commitEvents()
 	if exp := arrayParam(q, "expand"); len(exp) > 0 {
-		if body, err = s.st.expand(body, exp); err != nil {
+		if body, err = s.st.expand(body, exp, allow); err != nil {
 			return errResp(err)
 		}
 	}
