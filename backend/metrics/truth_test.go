@@ -31,13 +31,17 @@ func TestTruthSandbox(t *testing.T) {
 	if testing.Short() {
 		customers = 80
 	}
-	// Seeds 3, 9 and 11 are left out: they hit two generator bugs in the
-	// sandbox (reported to the lead), not reconstruction errors:
+	// Seeds 3, 9 and 11 (and larger businesses of any seed) hit a generator
+	// bug in the sandbox (reported to the lead), not reconstruction errors:
+	// within one period the generator simulates dunning up to 15 days ahead
+	// before it simulates an earlier-dated change or pause, so some events
+	// carry a state from another moment:
 	//  - a cycle's customer.subscription.updated event is dated at the
-	//    period start but carries the status reached after 15 days of
-	//    dunning (unpaid), so the versions say unpaid 15 days early;
+	//    period start but carries the status reached after dunning (unpaid);
 	//  - a late pause_collection may be dated before a mid-period change of
-	//    the same period, while the change's event (later) shows no pause.
+	//    the same period, while the change's event (later) shows no pause;
+	//  - a dunning recovery event (dated days after the period start)
+	//    carries the items from before an earlier-dated plan change.
 	seeds := []uint64{1, 2, 4, 5, 6, 7, 8, 10, 12}
 	if testing.Short() {
 		seeds = seeds[:2]
