@@ -277,7 +277,13 @@ func TestReadOnlyFolder(t *testing.T) {
 		cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: nobody, Gid: nobody}}
 		out, err := cmd.CombinedOutput()
 		if err != nil {
-			t.Fatalf("child: %v\n%s", err, out)
+			var modes []string
+			for p := bin; p != "/"; p = filepath.Dir(p) {
+				if st, err := os.Stat(p); err == nil {
+					modes = append(modes, fmt.Sprintf("%s %v", p, st.Mode()))
+				}
+			}
+			t.Fatalf("child: %v\n%s\n%s", err, out, strings.Join(modes, "\n"))
 		}
 		for _, line := range strings.Split(string(out), "\n") {
 			if c, ok := strings.CutPrefix(strings.TrimSpace(line), "RESULT "); ok {
@@ -351,10 +357,23 @@ func TestFileModesWithUmask000(t *testing.T) {
 	check(backup, 0o600)
 	db.Close()
 
-	// Files left by something else with loose modes are tightened on open.
+	// Files left by something else with loose modes are tightened on open,
+	// and so is the account folder; a shared folder holding a --db file is
+	// left alone.
 	os.Chmod(path, 0o666)
+	os.Chmod(filepath.Dir(path), 0o755)
 	db = openTest(t, path)
 	check(path, 0o600)
+	check(filepath.Dir(path), 0o700)
+	shared := filepath.Join(home, "shared")
+	os.Mkdir(shared, 0o777)
+	os.Chmod(shared, os.ModePerm|os.ModeSticky)
+	other := openTest(t, filepath.Join(shared, "cache.db"))
+	other.Close()
+	if st, _ := os.Stat(shared); st.Mode()&(os.ModePerm|os.ModeSticky) != 0o777|os.ModeSticky {
+		t.Errorf("shared folder mode changed to %v", st.Mode())
+	}
+	check(filepath.Join(shared, "cache.db"), 0o600)
 	check(path+"-wal", 0o600)
 	db.Close()
 	// Moved-aside files stay private too.

@@ -260,14 +260,18 @@ func quickCheck(ctx context.Context, w *sql.DB) (string, error) {
 
 // prepareFiles creates the folder (0700) and the database file (0600) so
 // SQLite's -wal and -shm files, which copy the database file's mode, are
-// 0600 too, whatever the umask.
+// 0600 too, whatever the umask. Folders that already exist are left as
+// they are, except an account folder of the Path layout, which loses any
+// group and other bits: a --db file may live in a folder the user shares.
 func prepareFiles(path string) error {
 	dir := filepath.Dir(path)
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return diskError(err, path, "create the data folder")
 	}
-	if err := restrict(dir, 0o700); err != nil {
-		return diskError(err, path, "protect the data folder")
+	if filepath.Base(filepath.Dir(dir)) == "accounts" && accountRe.MatchString(filepath.Base(dir)) {
+		if err := restrict(dir, 0o700); err != nil {
+			return diskError(err, path, "protect the data folder")
+		}
 	}
 	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
 	if err != nil {
@@ -294,7 +298,7 @@ func restrict(p string, mask os.FileMode) error {
 		return err
 	}
 	if perm := st.Mode().Perm(); perm&^mask != 0 {
-		return os.Chmod(p, perm&mask)
+		return os.Chmod(p, st.Mode()&(mask|os.ModeSetuid|os.ModeSetgid|os.ModeSticky))
 	}
 	return nil
 }

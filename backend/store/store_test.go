@@ -107,6 +107,24 @@ func TestUpsertGuard(t *testing.T) {
 	}
 }
 
+func TestDeletedWithoutJSONAndCreatedFromJSON(t *testing.T) {
+	ctx := context.Background()
+	db := openTest(t, dbPath(t))
+	o := raw(t, backend.TypeCustomers, 10, customerJSON("cus_1", "A", "a@x.io", 777, nil))
+	o.Created = 0 // the caller did not fill it: taken from the JSON
+	savePage(t, db, o)
+	if n := count(t, db, "SELECT created FROM customers WHERE id = 'cus_1'"); n != 777 {
+		t.Fatalf("created = %d", n)
+	}
+	del := backend.RawObject{Type: backend.TypeProducts, ID: "prod_x", Stamp: 5, Deleted: true}
+	if err := db.ApplyEvents(ctx, nil, []backend.RawObject{del}, 5); err != nil {
+		t.Fatal(err)
+	}
+	if n := count(t, db, "SELECT count(*) FROM products WHERE id = 'prod_x' AND deleted = 1 AND raw LIKE '%\"deleted\":true%'"); n != 1 {
+		t.Fatal("tombstone without JSON not stored")
+	}
+}
+
 func TestSameContentNewerStampMovesStamp(t *testing.T) {
 	db := openTest(t, dbPath(t))
 	c := customerJSON("cus_1", "A", "a@x.io", 1, nil)

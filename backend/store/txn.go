@@ -34,16 +34,21 @@ func (db *DB) cached(q string) *sql.Stmt {
 }
 
 // prepared prepares q on the writer pool. Never call it inside a write
-// transaction: the pool's one connection is busy then.
+// transaction: the pool's one connection is busy then. The cache lock is
+// not held while preparing (a transaction in progress needs it).
 func (db *DB) prepared(ctx context.Context, q string) (*sql.Stmt, error) {
-	db.cache.mu.Lock()
-	defer db.cache.mu.Unlock()
-	if s, ok := db.cache.m[q]; ok {
+	if s := db.cached(q); s != nil {
 		return s, nil
 	}
 	s, err := db.w.PrepareContext(ctx, q)
 	if err != nil {
 		return nil, err
+	}
+	db.cache.mu.Lock()
+	defer db.cache.mu.Unlock()
+	if old, ok := db.cache.m[q]; ok {
+		s.Close()
+		return old, nil
 	}
 	if db.cache.m == nil {
 		db.cache.m = map[string]*sql.Stmt{}

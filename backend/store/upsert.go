@@ -195,6 +195,35 @@ func deriveRefund(raw json.RawMessage) ([]any, string, any, error) {
 	return []any{r.Charge.ID, r.Amount, r.Currency, r.Reason, r.Status}, "", &r, nil
 }
 
+var singular = map[backend.ObjectType]string{
+	backend.TypeCustomers: "customer", backend.TypeProducts: "product", backend.TypePrices: "price",
+	backend.TypeCoupons: "coupon", backend.TypeSubscriptions: "subscription", backend.TypeInvoices: "invoice",
+	backend.TypeCharges: "charge", backend.TypeRefunds: "refund",
+}
+
+// createdOf reads the created time from a decoded object.
+func createdOf(doc any) int64 {
+	switch d := doc.(type) {
+	case *customerDoc:
+		return d.Created
+	case *backend.Product:
+		return d.Created
+	case *backend.Price:
+		return d.Created
+	case *backend.Coupon:
+		return d.Created
+	case *subscriptionDoc:
+		return d.Created
+	case *invoiceDoc:
+		return d.Created
+	case *chargeDoc:
+		return d.Created
+	case *backend.Refund:
+		return d.Created
+	}
+	return 0
+}
+
 // isForgotten reports whether id (an object or a customer) was forgotten.
 func (t *wtx) isForgotten(ids ...string) (bool, error) {
 	if t.noForgotten == 0 {
@@ -241,6 +270,9 @@ func (t *wtx) upsert(o backend.RawObject, customerHint string) error {
 		return err
 	}
 	raw := bytes.TrimSpace(o.Raw)
+	if len(raw) == 0 && o.Deleted {
+		raw, _ = json.Marshal(map[string]any{"id": o.ID, "object": singular[o.Type], "deleted": true})
+	}
 	if len(raw) == 0 || raw[0] != '{' {
 		return backend.Errorf(backend.EINVALID, "%s %s: raw JSON is not an object", o.Type, o.ID)
 	}
@@ -315,14 +347,19 @@ func (t *wtx) upsert(o backend.RawObject, customerHint string) error {
 	}
 
 	if o.Deleted {
-		return t.markDeleted(tb, o, exists, raw, hash, vals, customer)
+		return t.markDeleted(tb, o, exists, raw, hash, vals, doc)
 	}
 
 	created := o.Created
+	if created == 0 {
+		created = createdOf(doc)
+	}
 	args := append([]any{o.ID, created, o.Stamp, hash, 0, string(raw)}, vals...)
 	if o.Type == backend.TypeCustomers {
-		if err := t.unindexCustomer(o.ID); err != nil {
-			return err
+		if exists && oldDeleted == 0 {
+			if err := t.unindexCustomer(o.ID); err != nil {
+				return err
+			}
 		}
 		var pk int64
 		if err := t.queryRow(tb.upsertSQL, args...).Scan(&pk); err != nil {
@@ -374,7 +411,7 @@ func (t *wtx) upsert(o backend.RawObject, customerHint string) error {
 // markDeleted records a deletion: customers are kept and marked deleted
 // (and leave the search index); products, prices, coupons and draft
 // invoices become tombstones (their last known JSON kept, deleted = 1).
-func (t *wtx) markDeleted(tb *table, o backend.RawObject, exists bool, raw json.RawMessage, hash string, vals []any, customer string) error {
+func (t *wtx) markDeleted(tb *table, o backend.RawObject, exists bool, raw json.RawMessage, hash string, vals []any, doc any) error {
 	if exists {
 		if o.Type == backend.TypeCustomers {
 			if err := t.unindexCustomer(o.ID); err != nil {
@@ -386,6 +423,9 @@ func (t *wtx) markDeleted(tb *table, o backend.RawObject, exists bool, raw json.
 		}
 	} else {
 		args := append([]any{o.ID, o.Created, o.Stamp, hash, 1, string(raw)}, vals...)
+		if o.Created == 0 {
+			args[1] = createdOf(doc)
+		}
 		if o.Type == backend.TypeCustomers {
 			var pk int64
 			return t.queryRow(tb.upsertSQL, args...).Scan(&pk)
