@@ -55,6 +55,7 @@ func commands() []Command {
 		{Name: "accounts", Summary: "list, add, rotate, verify, rename or remove Stripe accounts and their keys", Usage: accountsUsage, Run: runAccounts},
 		{Name: "sync", Summary: "backfill or incrementally sync a Stripe account into its local SQLite cache", Usage: syncUsage, Run: runSync},
 		{Name: "verify", Summary: "compare the local cache with Stripe (counts and content hashes); exit 1 on drift", Usage: verifyUsage, Run: runVerify},
+		{Name: "demo", Summary: "build the demo workspace: a sandbox business synced through the real engine", Usage: demoUsage, Run: runDemo},
 	}
 }
 

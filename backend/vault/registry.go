@@ -29,6 +29,9 @@ type Account struct {
 	Permissions     map[string]Access `json:"permissions"`
 	VerifiedAt      time.Time         `json:"verified_at"`
 	CreatedAt       time.Time         `json:"created_at"`
+	// Demo marks the demo workspace (see PutDemo): a sandbox business on
+	// this computer, with no key in the keyring.
+	Demo bool `json:"demo,omitempty"`
 }
 
 // MissingRead lists the sync resources the key may not read (sorted).

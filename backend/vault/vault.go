@@ -229,6 +229,9 @@ func (v *Vault) Rotate(ctx context.Context, id, key string) (acct Account, err e
 	if err != nil {
 		return Account{}, err
 	}
+	if cur.Demo {
+		return Account{}, errDemoKey
+	}
 	if k.Mode() != cur.Mode {
 		return Account{}, backend.Errorf(backend.EINVALID, "that is a %s key but %s is a %s account: add it as its own account with `billfold accounts add`", k.Mode(), cur.ID, cur.Mode)
 	}
@@ -259,6 +262,9 @@ func (v *Vault) Verify(ctx context.Context, id string) (acct Account, err error)
 	cur, err := v.Get(ctx, id)
 	if err != nil {
 		return Account{}, err
+	}
+	if cur.Demo {
+		return Account{}, errDemoKey
 	}
 	k, err := v.StoredKey(ctx, cur.ID)
 	if err != nil {
