@@ -110,7 +110,13 @@ func BenchmarkFullSyncUnthrottled(b *testing.B) {
 // limits. Reports objects/s and the time against the floor
 // T >= max(max_e P_e/r_endpoint, sum_e P_e/r_global) over the requests each
 // endpoint needs.
-func BenchmarkFullSyncStripeLimits(b *testing.B) {
+func BenchmarkFullSyncStripeLimits(b *testing.B) { benchStripeLimits(b, false) }
+
+// BenchmarkFullSyncStripeLimitsEngineOnly is the same with objects
+// discarded instead of written to SQLite: the engine against the floor.
+func BenchmarkFullSyncStripeLimitsEngineOnly(b *testing.B) { benchStripeLimits(b, true) }
+
+func benchStripeLimits(b *testing.B, engineOnly bool) {
 	const global, endpoint = 100.0, 25.0
 	e := newEnv(b, envOpts{customers: benchCustomers(1000), seed: 22,
 		sandbox: sandbox.Options{RPS: global, EndpointRPS: endpoint, Latency: 250 * time.Millisecond, Mode: "live", AllowLive: true},
@@ -144,12 +150,20 @@ func BenchmarkFullSyncStripeLimits(b *testing.B) {
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		b.StopTimer()
-		db, err := store.Open(context.Background(), filepath.Join(b.TempDir(), "bench.db"), store.Options{})
-		if err != nil {
-			b.Fatal(err)
+		var st syncer.Store
+		var closer func() error
+		if engineOnly {
+			st = &rangesOnly{ranges: map[backend.ObjectType][]backend.SyncRange{}}
+			closer = func() error { return nil }
+		} else {
+			db, err := store.Open(context.Background(), filepath.Join(b.TempDir(), "bench.db"), store.Options{})
+			if err != nil {
+				b.Fatal(err)
+			}
+			st, closer = db, db.Close
 		}
 		s := e.syncer(func(o *syncer.Options) {
-			o.Store = db
+			o.Store = st
 			o.Workers = 0 // from the client: rate x latency
 			o.Now = time.Now
 		})
@@ -166,7 +180,7 @@ func BenchmarkFullSyncStripeLimits(b *testing.B) {
 		requests += res.Requests
 		retries += res.Retries
 		b.StopTimer()
-		db.Close()
+		closer()
 		b.StartTimer()
 	}
 	b.StopTimer()
