@@ -24,6 +24,7 @@ import (
 	"billfold/backend"
 
 	_ "modernc.org/sqlite" // driver "sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
 )
 
 // Options configure Open. The zero value is usable.
@@ -179,9 +180,9 @@ func (db *DB) dsn(write bool) string {
 	q := fmt.Sprintf("_pragma=busy_timeout(%d)", ms)
 	if write {
 		q += "&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=foreign_keys(1)" +
-			"&_pragma=secure_delete(1)&_txlock=immediate"
+			"&_pragma=secure_delete(1)&_pragma=cache_size(-65536)&_txlock=immediate"
 	} else {
-		q += "&_pragma=query_only(1)&_pragma=foreign_keys(1)"
+		q += "&_pragma=query_only(1)&_pragma=foreign_keys(1)&_pragma=cache_size(-32768)"
 	}
 	return db.path + "?" + q
 }
@@ -377,6 +378,10 @@ func (db *DB) wrap(err error, what string) error {
 	}
 	if e := diskError(err, db.path, what); e != err {
 		return e
+	}
+	if c := sqliteCode(err); c == sqlite3.SQLITE_BUSY || c == sqlite3.SQLITE_LOCKED {
+		return &backend.Error{Code: backend.ECONFLICT, Err: err,
+			Message: what + ": the local cache stayed busy (another Billfold process is writing it): try again when it finishes"}
 	}
 	if isDamage(err) {
 		return &backend.Error{Code: backend.ECORRUPT, Err: err,

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"testing"
+	"time"
 
 	"billfold/backend"
 )
@@ -361,5 +362,32 @@ func TestDeletes(t *testing.T) {
 	savePage(t, db, raw(t, backend.TypeCoupons, 500, obj{"id": "co_9", "object": "coupon", "created": int64(450), "duration": "once", "percent_off": 10, "valid": true}))
 	if n := count(t, db, "SELECT count(*) FROM coupons WHERE id = 'co_9' AND deleted = 0 AND percent_off = '10'"); n != 1 {
 		t.Fatal("reused coupon id not stored")
+	}
+}
+
+func TestBusyByAnotherProcessIsConflict(t *testing.T) {
+	ctx := context.Background()
+	path := dbPath(t)
+	a := openTest(t, path)
+	b, err := Open(ctx, path, Options{BusyTimeout: 50 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	tx, err := a.w.BeginTx(ctx, nil) // BEGIN IMMEDIATE: holds the write lock
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = b.SavePage(ctx, rng(backend.TypeCustomers), []backend.RawObject{raw(t, backend.TypeCustomers, 1, customerJSON("cus_1", "A", "a@x.io", 1, nil))})
+	if backend.ErrorCode(err) != backend.ECONFLICT {
+		t.Fatalf("err = %v, want ECONFLICT", err)
+	}
+	// Reads are not blocked by the writer.
+	if _, err := b.Counts(ctx); err != nil {
+		t.Fatalf("read during another's write: %v", err)
+	}
+	tx.Rollback()
+	if err := b.SavePage(ctx, rng(backend.TypeCustomers), nil); err != nil {
+		t.Fatal(err)
 	}
 }
