@@ -548,7 +548,16 @@ func (t *wtx) writeSubscriptionChildren(s *subscriptionDoc, existed bool) error 
 		}
 	}
 	for _, raw := range s.Items.Data {
-		var it backend.SubscriptionItem
+		// Only the columns' fields: decoding whole prices per item is slow.
+		var it struct {
+			ID      string `json:"id"`
+			Created int64  `json:"created"`
+			Price   struct {
+				ID      string      `json:"id"`
+				Product backend.Ref `json:"product"`
+			} `json:"price"`
+			Quantity int64 `json:"quantity"`
+		}
 		if err := json.Unmarshal(raw, &it); err != nil {
 			return backend.Errorf(backend.EINVALID, "subscription %s: an item cannot be read: %v", s.ID, err)
 		}
@@ -570,7 +579,21 @@ func (t *wtx) writeInvoiceChildren(v *invoiceDoc, existed bool) error {
 		}
 	}
 	for i, raw := range v.Lines.Data {
-		var l backend.InvoiceLine
+		var l struct {
+			ID          string         `json:"id"`
+			Type        string         `json:"type"`
+			Amount      int64          `json:"amount"`
+			Currency    string         `json:"currency"`
+			Description string         `json:"description"`
+			Period      backend.Period `json:"period"`
+			Price       *struct {
+				ID string `json:"id"`
+			} `json:"price"`
+			Proration        bool        `json:"proration"`
+			Quantity         *int64      `json:"quantity"`
+			Subscription     backend.Ref `json:"subscription"`
+			SubscriptionItem string      `json:"subscription_item"`
+		}
 		if err := json.Unmarshal(raw, &l); err != nil {
 			return backend.Errorf(backend.EINVALID, "invoice %s: a line cannot be read: %v", v.ID, err)
 		}
