@@ -24,6 +24,10 @@ type Data struct {
 	Charges       []*Charge
 	Refunds       []*Refund
 	Events        []*Event
+	// InvoiceItems are pending (or invoiced) invoice items: the proration
+	// items subscription changes make. The fixture has the section only
+	// when there are some.
+	InvoiceItems []*InvoiceItem
 
 	// truth is the generator's own MRR timeline (nil for fixtures).
 	truth *truthLog
@@ -140,6 +144,9 @@ func (d *Data) WriteFixture(w io.Writer) error {
 		section("refunds", len(d.Refunds), func(i int) any { return d.Refunds[i] })
 		section("events", len(d.Events), func(i int) any { return d.Events[i] })
 	}
+	if len(d.InvoiceItems) > 0 {
+		section("invoiceitems", len(d.InvoiceItems), func(i int) any { return d.InvoiceItems[i] })
+	}
 	put("\n}\n")
 	if werr != nil {
 		return fmt.Errorf("write fixture: %w", werr)
@@ -193,6 +200,7 @@ type fixtureFile struct {
 	Charges       []*Charge       `json:"charges"`
 	Refunds       []*Refund       `json:"refunds"`
 	Events        []*Event        `json:"events"`
+	InvoiceItems  []*InvoiceItem  `json:"invoiceitems"`
 }
 
 // LoadFixture reads a fixture (the format WriteFixture writes). Prices
@@ -214,7 +222,7 @@ func LoadFixture(r io.Reader) (*Data, error) {
 	}
 	d := &Data{Now: now.UTC(), Account: f.Account, Customers: f.Customers, Products: f.Products,
 		Prices: f.Prices, Coupons: f.Coupons, Subscriptions: f.Subscriptions, Invoices: f.Invoices,
-		Charges: f.Charges, Refunds: f.Refunds, Events: f.Events}
+		Charges: f.Charges, Refunds: f.Refunds, Events: f.Events, InvoiceItems: f.InvoiceItems}
 	if d.Account == nil {
 		d.Account = defaultAccount(now.Unix())
 	}
@@ -312,6 +320,12 @@ func (d *Data) link() error {
 		if err := check("event", e.ID); err != nil {
 			return err
 		}
+	}
+	for _, ii := range d.InvoiceItems {
+		if err := check("invoice item", ii.ID); err != nil {
+			return err
+		}
+		ii.Price = canon(ii.Price)
 	}
 	return nil
 }

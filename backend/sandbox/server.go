@@ -548,7 +548,7 @@ type route struct {
 }
 
 var listResources = map[string]bool{"customers": true, "products": true, "prices": true, "coupons": true,
-	"subscriptions": true, "invoices": true, "charges": true, "refunds": true, "events": true}
+	"subscriptions": true, "invoices": true, "charges": true, "refunds": true, "events": true, "invoiceitems": true}
 
 func (s *Server) route(r *http.Request) (*route, url.Values, *apiError) {
 	p := r.URL.Path
@@ -571,6 +571,8 @@ func (s *Server) route(r *http.Request) (*route, url.Values, *apiError) {
 			rt.kind, rt.endpoint = res, "GET /v1/"+res
 		case len(seg) == 2 && (listResources[res] || res == "subscription_items"):
 			rt.kind, rt.endpoint = "list", "GET /v1/"+res
+		case len(seg) == 3 && res == "invoices" && seg[2] == "upcoming":
+			rt.kind, rt.endpoint = "upcoming", "GET /v1/invoices/upcoming"
 		case len(seg) == 3 && (listResources[res] || res == "subscription_items"):
 			rt.kind, rt.id, rt.endpoint = "retrieve", seg[2], "GET /v1/"+res+"/{id}"
 		case len(seg) == 4 && res == "invoices" && seg[3] == "lines":
@@ -839,7 +841,7 @@ func missingCursor(kind, id, param string) *apiError {
 
 var singular = map[string]string{"customers": "customer", "products": "product", "prices": "price",
 	"coupons": "coupon", "subscriptions": "subscription", "invoices": "invoice", "charges": "charge",
-	"refunds": "refund", "events": "event", "subscription_items": "subscription_item"}
+	"refunds": "refund", "events": "event", "subscription_items": "subscription_item", "invoiceitems": "invoiceitem"}
 
 var listParams = map[string][]string{
 	"customers":     {"email", "test_clock"},
@@ -851,6 +853,7 @@ var listParams = map[string][]string{
 	"charges":       {"customer", "payment_intent", "transfer_group"},
 	"refunds":       {"charge", "payment_intent"},
 	"events":        {"type", "types", "delivery_success"},
+	"invoiceitems":  {"customer", "invoice", "pending"},
 }
 
 var subStatuses = map[string]bool{"active": true, "all": true, "canceled": true, "ended": true, "incomplete": true,
@@ -880,6 +883,11 @@ func (s *Server) read(rt *route, q url.Values, allow allowFunc) *response {
 		}
 	case "retrieve":
 		body, err = s.retrieve(rt, q, allow)
+	case "upcoming":
+		body, err = s.upcoming(q)
+		if err == nil && len(arrayParam(q, "expand")) > 0 {
+			body, err = s.st.expand(body, arrayParam(q, "expand"), allow)
+		}
 	case "lines":
 		body, err = s.nestedList(q, "invoices", rt.id, "invoice", s.st.lines(rt.id), linesURL(rt.id), allow)
 	case "charge_refunds":
@@ -1064,6 +1072,16 @@ func (s *Server) filter(res string, q url.Values) (func(*entry) bool, *apiError)
 	case "charges":
 		if v := q.Get("customer"); v != "" {
 			fs = append(fs, func(e *entry) bool { return e.customer == v })
+		}
+	case "invoiceitems":
+		if v := q.Get("customer"); v != "" {
+			fs = append(fs, func(e *entry) bool { return e.customer == v })
+		}
+		if v := q.Get("pending"); v != "" {
+			fs = append(fs, func(e *entry) bool { return (e.status == "pending") == (v == "true") })
+		}
+		if v := q.Get("invoice"); v != "" {
+			fs = append(fs, func(e *entry) bool { return strv(e.obj.(*InvoiceItem).Invoice) == v })
 		}
 	case "refunds":
 		if v := q.Get("charge"); v != "" {

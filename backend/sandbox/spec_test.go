@@ -447,7 +447,19 @@ func TestSpecConformance(t *testing.T) {
 	}
 	post("POST", "/v1/subscriptions/"+live.ID, url.Values{"cancel_at_period_end": {"true"}})
 	post("POST", "/v1/subscriptions/"+live.ID, url.Values{"pause_collection[behavior]": {"void"}})
+	post("POST", "/v1/subscriptions/"+live.ID, url.Values{"cancel_at_period_end": {"false"}, "pause_collection": {""}})
 	post("POST", "/v1/subscriptions/"+live.ID, url.Values{"items[0][id]": {live.Items.Data[0].ID}, "items[0][quantity]": {"3"}})
+	items := get("/v1/invoiceitems?customer=" + live.Customer + "&pending=true")
+	if got := ids(t, items.json(t)); len(got) == 0 {
+		t.Error("a quantity change made no pending proration items")
+	} else {
+		get("/v1/invoiceitems/" + got[0])
+	}
+	get("/v1/invoices/upcoming?subscription=" + live.ID)
+	get("/v1/invoices/upcoming?customer=" + live.Customer + "&subscription=" + live.ID + "&subscription_items[0][id]=" + live.Items.Data[0].ID +
+		"&subscription_items[0][quantity]=5&subscription_proration_date=" + fmt.Sprint(fixedNow.Unix()))
+	get("/v1/invoices/upcoming?subscription=sub_nope")
+	post("POST", "/v1/subscriptions/"+live.ID, url.Values{"items[0][id]": {live.Items.Data[0].ID}, "items[0][quantity]": {"4"}, "proration_behavior": {"always_invoice"}})
 	post("DELETE", "/v1/subscriptions/"+live.ID, url.Values{})
 	for _, sub := range d.Subscriptions {
 		if sub.Status == "paused" {

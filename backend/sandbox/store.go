@@ -111,7 +111,7 @@ type store struct {
 var resourcePrefixes = map[string][]string{
 	"customers": {"cus_"}, "products": {"prod_"}, "prices": {"price_", "plan_"}, "coupons": {},
 	"subscriptions": {"sub_"}, "invoices": {"in_"}, "charges": {"ch_", "py_"}, "refunds": {"re_", "pyr_"},
-	"events": {"evt_"},
+	"events": {"evt_"}, "invoiceitems": {"ii_"},
 }
 
 func strv(p *string) string {
@@ -236,6 +236,7 @@ func newStore(d *Data) (*store, error) {
 		{"prices", len(d.Prices), func(i int) (packed, error) { return dc.pricePacked(d.Prices[i]) }},
 		{"coupons", len(d.Coupons), func(i int) (packed, error) { return dc.objPacked(d.Coupons[i], d.Coupons[i].ID, d.Coupons[i].Created) }},
 		{"subscriptions", len(d.Subscriptions), func(i int) (packed, error) { return dc.subPacked(d.Subscriptions[i]) }},
+		{"invoiceitems", len(d.InvoiceItems), func(i int) (packed, error) { return dc.invoiceItemPacked(d.InvoiceItems[i]) }},
 	}
 	if d.pk == nil {
 		steps = append(steps, []struct {
@@ -544,6 +545,9 @@ func (st *store) snapshot() (*Data, error) {
 	d.Prices = append([]*Price(nil), st.orig.Prices...)
 	d.Coupons = append([]*Coupon(nil), st.orig.Coupons...)
 	d.Subscriptions = append([]*Subscription(nil), st.orig.Subscriptions...)
+	for _, e := range st.cols["invoiceitems"].asc() {
+		d.InvoiceItems = append(d.InvoiceItems, e.obj.(*InvoiceItem))
+	}
 	pk := &packedData{dict: st.dict}
 	for _, c := range []struct {
 		name string
@@ -564,4 +568,15 @@ func (st *store) setFull(id string, full []byte) {
 	} else {
 		st.full[id] = full
 	}
+}
+
+func (dc *dict) invoiceItemPacked(ii *InvoiceItem) (packed, error) {
+	pk, err := dc.objPacked(ii, ii.ID, ii.Date)
+	if err == nil {
+		pk.e.customer, pk.e.sub, pk.e.status = ii.Customer, strv(ii.Subscription), "pending"
+		if ii.Invoice != nil {
+			pk.e.status = "invoiced"
+		}
+	}
+	return pk, err
 }

@@ -221,7 +221,7 @@ func (wc *writeCtx) refreshSub(e *entry, sub *Subscription) []byte {
 
 func (wc *writeCtx) updateSubscription(id string, q url.Values) ([]byte, *apiError) {
 	if err := checkParams(q, "cancel_at_period_end", "cancel_at", "pause_collection", "metadata", "description",
-		"items", "proration_behavior", "cancellation_details", "expand", "default_payment_method"); err != nil {
+		"items", "proration_behavior", "proration_date", "cancellation_details", "expand", "default_payment_method"); err != nil {
 		return nil, err
 	}
 	e, sub, err := wc.subEntry(id)
@@ -330,6 +330,26 @@ func (wc *writeCtx) updateSubscription(id string, q url.Values) ([]byte, *apiErr
 	}
 	if changedItems {
 		prev["items"] = apiSub(&old).Items
+		at := wc.now
+		if v := q.Get("proration_date"); v != "" {
+			t, perr := strconv.ParseInt(v, 10, 64)
+			if perr != nil || t < sub.CurrentPeriodStart || t > sub.CurrentPeriodEnd {
+				*sub = old
+				return nil, invalid("proration_date", "proration_date must be a timestamp within the current period.")
+			}
+			at = t
+		}
+		pb := q.Get("proration_behavior")
+		if pb == "" {
+			pb = "create_prorations"
+		}
+		if err := wc.applyProrations(sub, old.Items.Data, pb, at); err != nil {
+			*sub = old
+			return nil, err
+		}
+		if strv(sub.LatestInvoice) != strv(old.LatestInvoice) {
+			prev["latest_invoice"] = old.LatestInvoice
+		}
 	}
 	if len(prev) == 0 {
 		return wc.s.st.json(e), nil
