@@ -16,6 +16,11 @@ import (
 	"github.com/wailsapp/wails/v2/pkg/options/mac"
 
 	"billfold/app"
+	"billfold/backend"
+	"billfold/backend/cli"
+	"billfold/backend/demo"
+	"billfold/backend/syncer"
+	"billfold/backend/vault"
 )
 
 // runDesktop opens the Billfold window and returns the process exit status.
@@ -24,16 +29,24 @@ import (
 func runDesktop(version string) int {
 	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	rt := app.NewWailsRuntime()
+	v, err := vault.New(vault.Options{Verifier: cli.StripeVerifier(), Logger: logger})
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "billfold: %s\n", backend.ErrorMessage(err))
+		return 1
+	}
 	services := app.New(app.Options{
 		Version: version,
-		// Accounts stays nil until the account registry (backend/vault) is
-		// wired here: a nil lister means no accounts are registered.
+		Manager: v,
+		Demo: func(ctx context.Context, progress func(syncer.Progress)) (vault.Account, error) {
+			r, err := demo.Build(ctx, v, demo.Options{Progress: progress, Logger: logger})
+			return r.Account, err
+		},
 		Emitter: rt,
 		Opener:  rt,
 		Logger:  logger,
 	})
 
-	err := wails.Run(&options.App{
+	err = wails.Run(&options.App{
 		Title:            "Billfold",
 		Width:            1280,
 		Height:           820,

@@ -11,7 +11,18 @@ const (
 	// EventNavigate carries a NavigateDTO: the application menu asks the
 	// webview to show a screen (e.g. About opens Settings).
 	EventNavigate = "app:navigate"
+	// EventAccountCurrent carries an AccountCurrentDTO when the account the
+	// app shows changes (Switch, or the demo finished building).
+	EventAccountCurrent = "accounts:current"
+	// EventDemoProgress carries a DemoStatusDTO while the demo builds (at
+	// most every 100 ms) and once at the end.
+	EventDemoProgress = "demo:progress"
 )
+
+// AccountCurrentDTO is the payload of EventAccountCurrent ("" : none).
+type AccountCurrentDTO struct {
+	ID string `json:"id"`
+}
 
 // NavigateDTO asks the webview to show a screen by its route name.
 type NavigateDTO struct {

@@ -14,7 +14,9 @@ type Options struct {
 	Version       string                 // the build's version
 	Getenv        func(string) string    // default os.Getenv
 	UserConfigDir func() (string, error) // default os.UserConfigDir
-	Accounts      AccountLister          // nil: no accounts registered
+	Accounts      AccountLister          // read-only registry; used when Manager is nil
+	Manager       AccountManager         // the account registry (backend/vault); nil: accounts cannot be managed
+	Demo          DemoBuilder            // builds the demo workspace; nil: not available
 	Emitter       Emitter                // nil: events are dropped
 	Opener        URLOpener              // nil: opening a link fails with EUNAVAILABLE
 	Logger        *slog.Logger           // nil: discard
@@ -25,6 +27,7 @@ type Options struct {
 type Services struct {
 	App      *AppService
 	Accounts *AccountsService
+	Settings *SettingsService
 	Sync     *SyncService
 	// Tracker is where the sync engine reports its state; SyncService reads it.
 	Tracker *SyncTracker
@@ -49,6 +52,14 @@ func New(opts Options) *Services {
 	}
 	lc := &lifecycle{ctx: context.Background()}
 	tracker := NewSyncTracker(opts.Emitter)
+	accounts := &AccountsService{lc: lc, lister: opts.Accounts, mgr: opts.Manager, demo: opts.Demo,
+		apiBase: opts.Getenv("BILLFOLD_API_BASE"), emit: opts.Emitter, log: opts.Logger, now: opts.Now}
+	home := func() (string, error) {
+		if opts.Manager != nil {
+			return opts.Manager.Home(), nil
+		}
+		return DataDir(opts.Getenv, opts.UserConfigDir)
+	}
 	return &Services{
 		App: &AppService{
 			lc:            lc,
@@ -58,7 +69,8 @@ func New(opts Options) *Services {
 			opener:        opts.Opener,
 			log:           opts.Logger,
 		},
-		Accounts: &AccountsService{lc: lc, lister: opts.Accounts, log: opts.Logger},
+		Accounts: accounts,
+		Settings: &SettingsService{lc: lc, home: home, mgr: opts.Manager, acc: accounts, log: opts.Logger},
 		Sync:     &SyncService{tracker: tracker},
 		Tracker:  tracker,
 	}
@@ -72,7 +84,7 @@ func (s *Services) Startup(ctx context.Context) {
 
 // Bind lists the services to bind to the webview.
 func (s *Services) Bind() []any {
-	return []any{s.App, s.Accounts, s.Sync}
+	return []any{s.App, s.Accounts, s.Settings, s.Sync}
 }
 
 // lifecycle holds the application context shared by the services.

@@ -1,18 +1,22 @@
 // Event names and payloads sent by the Go side (app/events.go mirrors these).
 import { EventsOn } from '../../../wailsjs/runtime/runtime';
 import { hasBackend } from './bridge';
-import type { Account, SyncStatus } from './types';
+import type { Account, DemoStatus, SyncStatus } from './types';
 
 export const EVENTS = {
   syncStatus: 'sync:status',
   accountsChanged: 'accounts:changed',
   navigate: 'app:navigate',
+  accountCurrent: 'accounts:current',
+  demoProgress: 'demo:progress',
 } as const;
 
 export interface EventPayloads {
   'sync:status': SyncStatus;
   'accounts:changed': { accounts: Account[] };
   'app:navigate': { route: string };
+  'accounts:current': { id: string };
+  'demo:progress': DemoStatus;
 }
 
 export type EventName = keyof EventPayloads;

@@ -1,5 +1,10 @@
 export { AppError, type ErrorCode } from './errors';
 export { hasBackend } from './bridge';
-export { getInfo, listAccounts, getSyncStatus, openStripeDashboard } from './client';
+export {
+  getInfo, listAccounts, getSyncStatus, openStripeDashboard, addAccount, renameAccount, rotateKey, verifyAccount,
+  removeAccount, currentAccount, switchAccount, createDemo, demoStatus, getSettings, saveSettings, deleteAllLocalData,
+} from './client';
 export { EVENTS, on, type EventName, type EventPayloads } from './events';
-export type { Account, AccountMode, DashboardKind, Info, SyncState, SyncStatus } from './types';
+export type {
+  Account, AccountMode, DashboardKind, DeleteResult, DemoStatus, Info, Permission, Settings, SyncState, SyncStatus,
+} from './types';

@@ -5,6 +5,10 @@ export type Info = app.InfoDTO;
 export type Account = app.AccountDTO;
 export type SyncStatus = app.SyncStatusDTO;
 export type ErrorDTO = app.ErrorDTO;
+export type Permission = app.PermissionDTO;
+export type DemoStatus = app.DemoStatusDTO;
+export type Settings = app.SettingsDTO;
+export type DeleteResult = app.DeleteResultDTO;
 
 /** Account modes, each with its own badge. */
 export type AccountMode = 'test' | 'live' | 'demo';
