@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"os"
 	goruntime "runtime"
+	"strconv"
 
 	"github.com/wailsapp/wails/v2"
 	"github.com/wailsapp/wails/v2/pkg/menu"
@@ -38,7 +39,9 @@ func runDesktop(version string) int {
 		Version: version,
 		Manager: v,
 		Demo: func(ctx context.Context, progress func(syncer.Progress)) (vault.Account, error) {
-			r, err := demo.Build(ctx, v, demo.Options{Progress: progress, Logger: logger})
+			// BILLFOLD_DEMO_CUSTOMERS makes a smaller demo (tests); default 3,000
+			n, _ := strconv.Atoi(os.Getenv("BILLFOLD_DEMO_CUSTOMERS"))
+			r, err := demo.Build(ctx, v, demo.Options{Customers: n, Progress: progress, Logger: logger})
 			return r.Account, err
 		},
 		Emitter: rt,
