@@ -190,9 +190,13 @@ func accountsList(ctx context.Context, env *Env) error {
 		return nil
 	}
 	tw := tabwriter.NewWriter(env.Stdout, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "ID\tLABEL\tNAME\tKEY\tCURRENCY\tVERIFIED\tAPI BASE")
+	fmt.Fprintln(tw, "ID\tMODE\tLABEL\tNAME\tKEY\tCURRENCY\tVERIFIED\tAPI BASE")
 	for _, a := range accts {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", a.ID, oneLine(a.Label), oneLine(a.Name), a.KeyMasked,
+		mode, key := strings.ToUpper(string(a.Mode)), a.KeyMasked
+		if a.Demo {
+			mode, key = "DEMO", "(none: demo)"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", a.ID, mode, oneLine(a.Label), oneLine(a.Name), key,
 			a.DefaultCurrency, a.VerifiedAt.UTC().Format(time.RFC3339), a.APIBase)
 	}
 	return tw.Flush()

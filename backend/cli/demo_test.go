@@ -93,6 +93,9 @@ func TestDemo(t *testing.T) {
 	if _, err := v.StoredKey(context.Background(), vault.DemoID); err == nil {
 		t.Error("the demo has a keyring entry")
 	}
+	if code, out, _ := h.run("", "accounts", "list"); code != 0 || !strings.Contains(out, "DEMO") {
+		t.Errorf("accounts list does not show DEMO: %s", out)
+	}
 	if code, _, errs := h.run("", "demo", "--customers", "0"); code != ExitUsage || !strings.Contains(errs, "--customers") {
 		t.Errorf("bad flag: %d %s", code, errs)
 	}
