@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"strings"
 	"sync"
+	"unsafe"
 )
 
 // Packed JSON: how a business of 100,000 customers (1.8 million objects)
@@ -32,6 +33,26 @@ type dict struct {
 	idx    map[string]uint32 // nil after freeze; rebuilt on the next intern
 	chunks []string
 	size   int64 // bytes in chunks
+	// slabs: chunks and packed blobs are carved from 1 MiB blocks (no
+	// size-class rounding, a few pointers for the GC instead of millions).
+	slab   []byte
+	blobMu sync.Mutex
+	blobs  []byte
+}
+
+const slabSize = 1 << 20
+
+// carve copies b into slab memory (refilling *slab when full).
+func carve(slab *[]byte, b []byte) []byte {
+	if len(b) > slabSize/8 {
+		return append([]byte(nil), b...)
+	}
+	if cap(*slab)-len(*slab) < len(b) {
+		*slab = make([]byte, 0, slabSize)
+	}
+	start := len(*slab)
+	*slab = append(*slab, b...)
+	return (*slab)[start:len(*slab):len(*slab)]
 }
 
 func newDict() *dict { return &dict{idx: make(map[string]uint32, 1<<16)} }
@@ -46,7 +67,8 @@ func (d *dict) intern(b []byte) uint32 {
 	}
 	i, ok := d.idx[string(b)]
 	if !ok {
-		s := string(b)
+		c := carve(&d.slab, b)
+		s := unsafe.String(unsafe.SliceData(c), len(c))
 		i = uint32(len(d.chunks))
 		d.chunks = append(d.chunks, s)
 		d.idx[s] = i
@@ -68,20 +90,82 @@ func (d *dict) freeze() {
 // selfMark stands for the packed object's own id (its first member).
 const selfMark = 0x01
 
-// pack returns the packed form of the compact JSON object js.
+// createdMark stands for the packed object's own created time (the first
+// "created": member, kept literal): invoices repeat it in effective_at,
+// period_start, status_transitions and line periods, events in their
+// object.
+const createdMark = 0x02
+
+// pack returns the packed form of the compact JSON object js. It checks
+// its work: should a self reference not round-trip (an object of an
+// unusual shape), it packs without them.
 func (d *dict) pack(js []byte) []byte {
-	p := packer{d: d, out: make([]byte, 0, len(js)/2+32)}
+	src := js
 	if id := selfID(js); id != nil {
 		head := 7 + len(id) // {"id":"ID
 		rest := bytes.ReplaceAll(js[head:], id, []byte{selfMark})
 		body := make([]byte, 0, len(js))
 		body = append(append(body, js[:head]...), rest...)
-		js = body
+		js = substCreated(body)
 	}
+	p := packer{d: d, out: make([]byte, 0, len(js)/2+32)}
 	p.value(nil, js)
-	out := make([]byte, len(p.out)) // exact size: these live long
-	copy(out, p.out)
+	if len(js) != len(src) || bytes.IndexByte(p.out, selfMark) >= 0 || p.hasMarks {
+		if back := d.appendUnpacked(nil, p.out); !bytes.Equal(back, src) {
+			p = packer{d: d, out: make([]byte, 0, len(src)/2+32), plain: true}
+			p.value(nil, src)
+		}
+	}
+	d.blobMu.Lock()
+	out := carve(&d.blobs, p.out) // these live long
+	d.blobMu.Unlock()
 	return out
+}
+
+// createdOf finds the first "created":DIGITS in b: its digits.
+func createdOf(b []byte) []byte {
+	const key = `"created":`
+	i := bytes.Index(b, []byte(key))
+	if i < 0 {
+		return nil
+	}
+	j := i + len(key)
+	k := j
+	for k < len(b) && b[k] >= '0' && b[k] <= '9' {
+		k++
+	}
+	if k-j < 9 || k >= len(b) || (b[k] != ',' && b[k] != '}') {
+		return nil
+	}
+	return b[j:k]
+}
+
+// substCreated replaces the created time where it is a whole number
+// value after the first "created": member by createdMark.
+func substCreated(b []byte) []byte {
+	c := createdOf(b)
+	if c == nil {
+		return b
+	}
+	first := bytes.Index(b, []byte(`"created":`)) + len(`"created":`) + len(c)
+	out := make([]byte, 0, len(b))
+	out = append(out, b[:first]...)
+	rest := b[first:]
+	for {
+		i := bytes.Index(rest, c)
+		if i < 0 {
+			return append(out, rest...)
+		}
+		end := i + len(c)
+		whole := i > 0 && (rest[i-1] == ':' || rest[i-1] == '[' || rest[i-1] == ',') &&
+			end < len(rest) && (rest[end] == ',' || rest[end] == '}' || rest[end] == ']')
+		if whole {
+			out = append(append(out, rest[:i]...), createdMark)
+		} else {
+			out = append(out, rest[:end]...)
+		}
+		rest = rest[end:]
+	}
 }
 
 // selfID is the id of an object whose JSON starts with {"id":"...".
@@ -103,13 +187,19 @@ func (d *dict) appendUnpacked(dst, p []byte) []byte {
 	chunks := d.chunks
 	d.mu.Unlock()
 	id := selfID(p)
+	created := createdOf(p)
 	put := func(dst, lit []byte) []byte {
 		for {
-			j := bytes.IndexByte(lit, selfMark)
+			j := bytes.IndexAny(lit, "\x01\x02")
 			if j < 0 {
 				return append(dst, lit...)
 			}
-			dst = append(append(dst, lit[:j]...), id...)
+			dst = append(dst, lit[:j]...)
+			if lit[j] == selfMark {
+				dst = append(dst, id...)
+			} else {
+				dst = append(dst, created...)
+			}
 			lit = lit[j+1:]
 		}
 	}
@@ -122,12 +212,17 @@ func (d *dict) appendUnpacked(dst, p []byte) []byte {
 		n, w := binary.Uvarint(p[i+1:])
 		c := chunks[n]
 		for {
-			j := strings.IndexByte(c, selfMark)
+			j := strings.IndexAny(c, "\x01\x02")
 			if j < 0 {
 				dst = append(dst, c...)
 				break
 			}
-			dst = append(append(dst, c[:j]...), id...)
+			dst = append(dst, c[:j]...)
+			if c[j] == selfMark {
+				dst = append(dst, id...)
+			} else {
+				dst = append(dst, created...)
+			}
 			c = c[j+1:]
 		}
 		p = p[i+1+w:]
@@ -137,15 +232,17 @@ func (d *dict) appendUnpacked(dst, p []byte) []byte {
 
 // unpack returns the JSON of packed p.
 func (d *dict) unpack(p []byte) []byte {
-	if bytes.IndexByte(p, 0) < 0 && bytes.IndexByte(p, selfMark) < 0 {
+	if bytes.IndexByte(p, 0) < 0 && bytes.IndexByte(p, selfMark) < 0 && bytes.IndexByte(p, createdMark) < 0 {
 		return p
 	}
 	return d.appendUnpacked(make([]byte, 0, len(p)*4), p)
 }
 
 type packer struct {
-	d   *dict
-	out []byte
+	d        *dict
+	out      []byte
+	plain    bool // share nothing (fallback)
+	hasMarks bool
 }
 
 func (p *packer) ref(chunk []byte) {
@@ -184,7 +281,7 @@ func (p *packer) object(v []byte) {
 		}
 		key := v[ks+1 : ke-1]
 		val := v[vs:ve]
-		if shareable(key, val) {
+		if !p.plain && shareable(key, val) {
 			p.ref(v[ks:end])
 		} else {
 			p.out = append(p.out, v[ks:vs]...)
@@ -265,6 +362,8 @@ func shareable(key, val []byte) bool {
 			return true
 		}
 		return !longNumber(val)
+	case createdMark:
+		return true
 	default: // numbers: small amounts repeat, timestamps do not
 		return len(val) <= 8
 	}
