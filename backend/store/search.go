@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"sort"
 	"strings"
 	"unicode"
 
@@ -10,28 +11,36 @@ import (
 )
 
 // SearchHit is one customer found by SearchCustomers. Rank orders hits:
-// lower is better (exact id or email matches first, then full-text rank).
+// lower is better.
 type SearchHit struct {
 	ID    string
 	Rank  float64
 	Exact bool // the query was the customer's id or email
 }
 
-// searchCandidates caps how many full-text matches (newest first) are
-// ranked, so a broad prefix typed while searching stays fast.
-const searchCandidates = 500
+// searchCandidates caps how many full-text matches (newest first) one stage
+// reads, so a broad word typed while searching stays fast.
+const searchCandidates = 200
 
 // SearchCustomers finds customers (not deleted) whose id, email, name,
 // phone, description or metadata values contain every word of query, each
-// word matched as a prefix ("jane.d" finds jane.doe@example.com; accents
-// are ignored). It returns at most limit hits, best first. Stripe's search
-// syntax is not parsed here; this is the building block.
+// word matched as a whole token or as a prefix ("jane.d" finds
+// jane.doe@example.com; accents are ignored). It returns at most limit
+// hits, best first: the exact id or email, then customers matching every
+// word as a whole word, then with the last word as a prefix (the word being
+// typed), then every word as a prefix; within a stage, a name or email
+// starting with the query first, then the newest. Stripe's search syntax is
+// not parsed here; this is the building block.
+//
+// Stages run in that order and stop once limit hits are found: FTS5 walks
+// whole words lazily (fast at any size), while a prefix with no prefix
+// index (longer than 3 characters) reads every matching entry.
 func (db *DB) SearchCustomers(ctx context.Context, query string, limit int) ([]SearchHit, error) {
 	if limit <= 0 {
 		limit = 20
 	}
-	if limit > 1000 {
-		limit = 1000
+	if limit > searchCandidates {
+		limit = searchCandidates
 	}
 	query = strings.TrimSpace(query)
 	if query == "" {
@@ -40,7 +49,8 @@ func (db *DB) SearchCustomers(ctx context.Context, query string, limit int) ([]S
 	if len(query) > 1000 {
 		return nil, backend.Errorf(backend.EINVALID, "search text is too long (%d bytes, at most 1000)", len(query))
 	}
-	match := ftsQuery(query)
+	words := searchWords(query)
+	stages := []string{ftsQuery(words, 0), ftsQuery(words, 1), ftsQuery(words, len(words))}
 	var hits []SearchHit
 	seen := map[string]bool{}
 	err := db.read(ctx, "search customers", func(tx *sql.Tx) error {
@@ -57,36 +67,53 @@ func (db *DB) SearchCustomers(ctx context.Context, query string, limit int) ([]S
 				return err
 			}
 			seen[id] = true
-			hits = append(hits, SearchHit{ID: id, Rank: -1e9, Exact: true})
+			hits = append(hits, SearchHit{ID: id, Rank: 0, Exact: true})
 		}
 		rows.Close()
 		if err := rows.Err(); err != nil {
 			return err
 		}
-		if match == "" || len(hits) >= limit {
-			return nil
-		}
-		// Column weights: id, email, name, phone, description, extra.
-		rows, err = tx.QueryContext(ctx, `SELECT c.id, f.score FROM (
-				SELECT rowid, bm25(customers_fts, 4.0, 4.0, 6.0, 2.0, 1.0, 1.0) AS score
-				FROM customers_fts WHERE customers_fts MATCH ? ORDER BY rowid DESC LIMIT ?
-			) AS f JOIN customers AS c ON c.pk = f.rowid
-			WHERE c.deleted = 0 ORDER BY f.score, f.rowid DESC LIMIT ?`, match, searchCandidates, limit+len(hits))
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			var h SearchHit
-			if err := rows.Scan(&h.ID, &h.Rank); err != nil {
-				return err
-			}
-			if seen[h.ID] {
+		lower := strings.ToLower(query)
+		for n, match := range stages {
+			if match == "" || len(hits) >= limit || n > 0 && match == stages[n-1] {
 				continue
 			}
-			hits = append(hits, h)
+			rows, err := tx.QueryContext(ctx, `SELECT c.id, c.name, c.email FROM (
+					SELECT rowid FROM customers_fts WHERE customers_fts MATCH ? ORDER BY rowid DESC LIMIT ?
+				) AS f JOIN customers AS c ON c.pk = f.rowid WHERE c.deleted = 0 ORDER BY f.rowid DESC`, match, searchCandidates)
+			if err != nil {
+				return err
+			}
+			var found []SearchHit
+			for rows.Next() {
+				var id, name, email string
+				if err := rows.Scan(&id, &name, &email); err != nil {
+					rows.Close()
+					return err
+				}
+				if seen[id] {
+					continue
+				}
+				seen[id] = true
+				rank := float64(n+1)*10 + 3
+				switch {
+				case strings.EqualFold(name, query):
+					rank -= 3
+				case strings.HasPrefix(strings.ToLower(email), lower):
+					rank -= 2
+				case strings.HasPrefix(strings.ToLower(name), lower):
+					rank -= 1
+				}
+				found = append(found, SearchHit{ID: id, Rank: rank})
+			}
+			rows.Close()
+			if err := rows.Err(); err != nil {
+				return err
+			}
+			sort.SliceStable(found, func(i, j int) bool { return found[i].Rank < found[j].Rank })
+			hits = append(hits, found...)
 		}
-		return rows.Err()
+		return nil
 	})
 	if err != nil {
 		return nil, err
@@ -97,23 +124,34 @@ func (db *DB) SearchCustomers(ctx context.Context, query string, limit int) ([]S
 	return hits, nil
 }
 
-// ftsQuery turns plain words into an FTS5 query: each whitespace-separated
-// word becomes a quoted phrase (FTS5's tokenizer splits it on punctuation,
-// so "jane.doe@exa" is the phrase jane doe exa) with a prefix match on its
-// last token; words are ANDed. Words with nothing searchable are dropped.
-func ftsQuery(q string) string {
-	var parts []string
+// searchWords splits the query on white space and keeps the words with
+// something the tokenizer indexes (letters, digits, private-use and symbol
+// characters such as emoji).
+func searchWords(q string) []string {
+	var out []string
 	for _, w := range strings.Fields(q) {
-		if !searchable(w) {
-			continue
+		if searchable(w) {
+			out = append(out, w)
 		}
-		parts = append(parts, `"`+strings.ReplaceAll(w, `"`, `""`)+`"*`)
+	}
+	return out
+}
+
+// ftsQuery builds an FTS5 query: each word is a quoted phrase (FTS5's
+// tokenizer splits it on punctuation, so "jane.doe@exa" is the phrase
+// jane doe exa); the last `prefixes` words match their last token as a
+// prefix. Words are ANDed.
+func ftsQuery(words []string, prefixes int) string {
+	parts := make([]string, len(words))
+	for i, w := range words {
+		parts[i] = `"` + strings.ReplaceAll(w, `"`, `""`) + `"`
+		if i >= len(words)-prefixes {
+			parts[i] += "*"
+		}
 	}
 	return strings.Join(parts, " ")
 }
 
-// searchable reports whether w has a character the tokenizer indexes
-// (letters, digits, private-use and symbol characters such as emoji).
 func searchable(w string) bool {
 	for _, r := range w {
 		if unicode.IsLetter(r) || unicode.IsNumber(r) || unicode.Is(unicode.Co, r) || unicode.Is(unicode.So, r) {
