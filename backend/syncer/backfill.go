@@ -36,6 +36,11 @@ type typeState struct {
 // sched hands ranges to workers: the type with the fewest workers first,
 // so the per-endpoint limits of all types are used at once.
 type sched struct {
+	// seen collects the ids listed per type when a re-list must also find
+	// what Stripe no longer has (nil otherwise)
+	seenMu sync.Mutex
+	seen   map[backend.ObjectType]map[string]bool
+
 	mu      sync.Mutex
 	cond    *sync.Cond
 	types   []*typeState
@@ -51,6 +56,12 @@ func (s *Syncer) backfill(ctx context.Context, run *run, replan bool) (int64, er
 	run.setPhase("backfill")
 	now := s.o.Now().Unix()
 	sc := &sched{workers: s.o.Workers}
+	if replan {
+		sc.seen = map[backend.ObjectType]map[string]bool{}
+		for _, t := range s.o.Types {
+			sc.seen[t] = map[string]bool{}
+		}
+	}
 	sc.cond = sync.NewCond(&sc.mu)
 	end := int64(-1)
 	writeMu := &sync.Mutex{}
@@ -121,6 +132,11 @@ func (s *Syncer) backfill(ctx context.Context, run *run, replan bool) (int64, er
 		}
 		if err := CheckCoverage(ts.typ, rs, ts.start, ts.end); err != nil {
 			s.o.Logger.Error("sync coverage check failed", "type", ts.typ, "err", err)
+			return 0, err
+		}
+	}
+	if sc.seen != nil {
+		if err := s.prune(ctx, run, sc); err != nil {
 			return 0, err
 		}
 	}
@@ -294,6 +310,13 @@ func (s *Syncer) fetchRange(ctx context.Context, run *run, sc *sched, ts *typeSt
 			return fmt.Errorf("save %s page: %w", r.Type, err)
 		}
 		run.add(r.Type, int64(len(objs)))
+		if sc.seen != nil {
+			sc.seenMu.Lock()
+			for _, o := range objs {
+				sc.seen[r.Type][o.ID] = true
+			}
+			sc.seenMu.Unlock()
+		}
 		if nr.Done || len(objs) == 0 || !sc.wantsWork() {
 			continue
 		}
@@ -375,4 +398,49 @@ func (sc *sched) estimate() []TypeProgress {
 		out = append(out, tp)
 	}
 	return out
+}
+
+// prune finds stored objects a complete re-list did not return (deleted in
+// Stripe while no events were kept) and stores what Stripe says of them now:
+// a deleted customer, or a tombstone when it is gone.
+func (s *Syncer) prune(ctx context.Context, run *run, sc *sched) error {
+	var objs []backend.RawObject
+	for _, ts := range sc.types {
+		local, err := s.o.Store.Hashes(ctx, ts.typ, ts.start, ts.end)
+		if err != nil {
+			return fmt.Errorf("read %s hashes: %w", ts.typ, err)
+		}
+		for id := range local {
+			if sc.seen[ts.typ][id] {
+				continue
+			}
+			o, err := s.o.Source.Retrieve(ctx, ts.typ, id)
+			switch {
+			case err == nil:
+				if !o.Deleted && o.Created >= ts.start && o.Created < ts.end {
+					// listed by Stripe now but not then: keep what it says
+					s.o.Logger.Warn("object missing from a complete re-list", "type", ts.typ, "id", id)
+				}
+			case backend.ErrorCode(err) == backend.ENOTFOUND:
+				o = tombstone(ts.typ, id, s.o.Now().Unix())
+			default:
+				return fmt.Errorf("check %s %s: %w", ts.typ, id, err)
+			}
+			objs = append(objs, o)
+		}
+	}
+	if len(objs) == 0 {
+		return nil
+	}
+	cursor, err := s.o.Store.EventsCursor(ctx)
+	if err != nil {
+		return fmt.Errorf("read events cursor: %w", err)
+	}
+	if err := s.o.Store.ApplyEvents(ctx, nil, objs, cursor); err != nil {
+		return fmt.Errorf("store deletions: %w", err)
+	}
+	for _, o := range objs {
+		run.add(o.Type, 1)
+	}
+	return nil
 }

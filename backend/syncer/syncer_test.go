@@ -352,6 +352,9 @@ func TestReconcileWhenCursorTooOld(t *testing.T) {
 	src.put(o)
 	nc := backend.RawObject{Type: backend.TypeCustomers, ID: "cus_late", Created: later - 86400, Raw: rawJSON(backend.TypeCustomers, "cus_late", later-86400, "v1")}
 	src.put(nc)
+	// deleted while no events were kept: only a complete re-list can tell
+	gone := src.data[backend.TypeCustomers][7].ID
+	src.remove(backend.TypeCustomers, gone)
 	src.mu.Lock()
 	src.stamp = later
 	src.mu.Unlock()
@@ -364,6 +367,9 @@ func TestReconcileWhenCursorTooOld(t *testing.T) {
 		t.Fatalf("want a reconcile, got %+v", res)
 	}
 	assertExact(t, src, st, types)
+	if o := st.objs[objKey{backend.TypeCustomers, gone}]; !o.Deleted {
+		t.Fatalf("customer deleted during the gap still live: %+v", o)
+	}
 	if st.cursor != later {
 		t.Fatalf("cursor %d", st.cursor)
 	}

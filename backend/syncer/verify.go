@@ -77,6 +77,11 @@ func (s *Syncer) verify(ctx context.Context, run *run, repair bool) (VerifyRepor
 			return rep, err
 		}
 		for _, r := range rs {
+			if !r.Done {
+				return rep, backend.Errorf(backend.EINVALID, "the last sync of %s did not finish: run `billfold sync` to complete it, then verify", t)
+			}
+		}
+		for _, r := range rs {
 			segs = append(segs, segment{t, r.Gte, r.Lt})
 		}
 		if end > last {
@@ -234,8 +239,7 @@ func (s *Syncer) repair(ctx context.Context, run *run, drift []Drift) (int, erro
 			switch {
 			case err == nil:
 			case backend.ErrorCode(err) == backend.ENOTFOUND:
-				raw, _ := json.Marshal(map[string]any{"id": id, "object": objectName(d.Type), "deleted": true})
-				o = backend.RawObject{Type: d.Type, ID: id, Stamp: s.o.Now().Unix(), Deleted: true, Raw: raw}
+				o = tombstone(d.Type, id, s.o.Now().Unix())
 			default:
 				return 0, fmt.Errorf("repair %s %s: %w", d.Type, id, err)
 			}
@@ -249,4 +253,10 @@ func (s *Syncer) repair(ctx context.Context, run *run, drift []Drift) (int, erro
 		run.add(o.Type, 1)
 	}
 	return len(objs), nil
+}
+
+// tombstone is what the store keeps of an object Stripe no longer has.
+func tombstone(t backend.ObjectType, id string, stamp int64) backend.RawObject {
+	raw, _ := json.Marshal(map[string]any{"id": id, "object": objectName(t), "deleted": true})
+	return backend.RawObject{Type: t, ID: id, Stamp: stamp, Deleted: true, Raw: raw}
 }
