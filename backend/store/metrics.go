@@ -27,6 +27,8 @@ type MetricsState struct {
 	BuiltAt   int64
 	Customers int64
 	Points    int64
+	// Config is the saved metric settings as flag name -> value (JSON).
+	Config string
 }
 
 // DirtyMark is a customer whose MRR inputs changed since the points were
@@ -60,6 +62,8 @@ func (db *DB) MetricsState(ctx context.Context) (MetricsState, error) {
 				st.Customers = n
 			case "points":
 				st.Points = n
+			case "config":
+				st.Config = v
 			}
 		}
 		return rows.Err()
@@ -304,4 +308,13 @@ func (db *DB) MetricsCustomers(ctx context.Context) ([]string, error) {
 		return rows.Err()
 	})
 	return out, err
+}
+
+// SetMetricsConfig saves the metric settings (flag name -> value, as JSON)
+// of this cache. The caller rebuilds the points when they change.
+func (db *DB) SetMetricsConfig(ctx context.Context, config string) error {
+	return db.write(ctx, "save metric settings", func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, "INSERT OR REPLACE INTO metrics_state (key, value) VALUES ('config', ?)", config)
+		return err
+	})
 }
