@@ -318,3 +318,71 @@ func (db *DB) SetMetricsConfig(ctx context.Context, config string) error {
 		return err
 	})
 }
+
+// EachInvoiceOfSubscriptions streams the invoices (complete lines) of the
+// given subscriptions.
+func (db *DB) EachInvoiceOfSubscriptions(ctx context.Context, ids []string, fn func(*backend.Invoice) error) error {
+	return db.read(ctx, "read invoices", func(tx *sql.Tx) error {
+		for _, id := range ids {
+			if err := scanJSON(ctx, tx, "SELECT raw FROM invoices WHERE subscription = ? AND raw <> '' ORDER BY created, id", id, func(b []byte) error {
+				var v backend.Invoice
+				if err := json.Unmarshal(b, &v); err != nil {
+					return fmt.Errorf("decode invoice: %w", err)
+				}
+				return fn(&v)
+			}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// CustomerNames returns id -> name (or email when unnamed) of the given customers.
+func (db *DB) CustomerNames(ctx context.Context, ids []string) (map[string]string, error) {
+	out := map[string]string{}
+	err := db.read(ctx, "customer names", func(tx *sql.Tx) error {
+		st, err := tx.PrepareContext(ctx, "SELECT name, email FROM customers WHERE id = ?")
+		if err != nil {
+			return err
+		}
+		defer st.Close()
+		for _, id := range ids {
+			var name, email string
+			err := st.QueryRowContext(ctx, id).Scan(&name, &email)
+			if isNoRows(err) {
+				continue
+			}
+			if err != nil {
+				return err
+			}
+			if name == "" {
+				name = email
+			}
+			out[id] = name
+		}
+		return nil
+	})
+	return out, err
+}
+
+// ProductNames returns product id -> name.
+func (db *DB) ProductNames(ctx context.Context) (map[string]string, error) {
+	out := map[string]string{}
+	err := db.read(ctx, "product names", func(tx *sql.Tx) error {
+		rows, err := tx.QueryContext(ctx, "SELECT id, name FROM products")
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var id, name string
+			if err := rows.Scan(&id, &name); err != nil {
+				return err
+			}
+			out[id] = name
+		}
+		return rows.Err()
+	})
+	return out, err
+}

@@ -92,6 +92,10 @@ func (e *Env) Sync() syncer.Result {
 	if err != nil {
 		e.t.Fatal(err)
 	}
+	// as the CLI and the app do after a sync
+	if err := e.DB.RecordSync(context.Background(), res.Mode == syncer.ModeFull, e.Now().Unix(), []byte(`{}`)); err != nil {
+		e.t.Fatal(err)
+	}
 	return res
 }
 
