@@ -29,7 +29,25 @@
 // /v1/subscriptions/{id} (cancel_at_period_end, cancel_at, pause_collection,
 // items, metadata), POST /v1/subscriptions/{id}/resume, POST /v1/refunds,
 // POST/DELETE /v1/customers/{id}; each emits the events a real account
-// would, with request id and idempotency key. Idempotency-Key replays the
+// would, with request id and idempotency key. An items change prorates
+// like Stripe (proration.go): proration_behavior create_prorations (the
+// default) leaves pending proration invoice items (/v1/invoiceitems,
+// invoiceitem.created) for the next invoice, always_invoice invoices and
+// pays them at once (invoice.created/finalized/paid/payment_succeeded,
+// charge.succeeded), none prorates nothing; proration_date moves the
+// proration time. GET /v1/invoices/upcoming (customer, subscription,
+// subscription_items, subscription_proration_date,
+// subscription_proration_behavior) previews the next invoice or a change
+// without changing anything.
+//
+// Memory (pack.go): every object is held as packed JSON, members shared
+// with other objects (prices, booleans, small amounts, a customer's id and
+// address...) replaced by references into one dictionary, the object's own
+// id and created time by one-byte marks. Generate packs each customer's
+// invoices, charges, refunds and events as soon as they are simulated and
+// keeps only customers, subscriptions and the catalog as Go objects (use
+// Data.Unpacked or Server.Data to get all as Go objects). Unpacking is
+// copying, no parsing, so lists serve at memcpy speed. Idempotency-Key replays the
 // first answer (Idempotent-Replayed: true); other parameters under the same
 // key get 400 idempotency_error; a concurrent duplicate gets 409.
 //
@@ -44,7 +62,9 @@
 // the key as trailing tokens RESOURCE-read / RESOURCE-write, e.g.
 // rk_test_sync_customers-read_invoices-read. Resources are the URL's first
 // segment (subscription_items count as subscriptions); write implies
-// read; "*" or "all" grants every resource. A missing grant gets 403.
+// read; "*" or "all" grants every resource. A missing grant gets 403,
+// also for an object named in expand[] (expanding data.customer needs
+// customers read), as on Stripe.
 //
 // Limits and faults: Options.RPS (>0 global requests/s, <0 Stripe's 25/s
 // test or 100/s live by Options.Mode) plus 25/s per endpoint (method +

@@ -926,8 +926,10 @@ func (s *Server) list(res, path string, q url.Values, allow allowFunc) ([]byte, 
 		return nil, err
 	}
 	raws := make([][]byte, len(es))
+	size := 0
 	for i, e := range es {
 		raws[i] = e.raw
+		size += int(e.size) + 1
 	}
 	if len(lq.expand) > 0 {
 		paths := make([]string, len(lq.expand))
@@ -942,14 +944,17 @@ func (s *Server) list(res, path string, q url.Values, allow allowFunc) ([]byte, 
 		}
 		return listBody(raws, more, path), nil
 	}
-	return s.st.listBody(raws, more, path), nil
+	return s.st.listBody(raws, more, path, size), nil
 }
 
-// listBody renders a list of packed objects.
-func (st *store) listBody(packed [][]byte, more bool, url string) []byte {
-	n := 64 + len(url)
-	for _, r := range packed {
-		n += 4 * len(r)
+// listBody renders a list of packed objects; size is the expected length
+// of their JSON (0: estimate).
+func (st *store) listBody(packed [][]byte, more bool, url string, size int) []byte {
+	n := 64 + len(url) + size
+	if size == 0 {
+		for _, r := range packed {
+			n += 6 * len(r)
+		}
 	}
 	b := make([]byte, 0, n)
 	b = append(b, `{"object":"list","data":[`...)
@@ -1287,7 +1292,7 @@ func (s *Server) chargeRefunds(charge string, q url.Values) ([]byte, *apiError) 
 	for i, e := range es {
 		raws[i] = e.raw
 	}
-	return s.st.listBody(raws, more, refundsURL(charge)), nil
+	return s.st.listBody(raws, more, refundsURL(charge), 0), nil
 }
 
 // ---- expansion ----

@@ -27,6 +27,7 @@ type entry struct {
 	visible  int64  // events: hidden from /v1/events before this unix time (lag)
 	deleted  bool
 	flags    uint8
+	size     uint32 // length of the API JSON when packed (a hint for buffers)
 }
 
 const flagSendInvoice = 1 // invoices: collection_method send_invoice
@@ -142,6 +143,7 @@ type packed struct {
 // packEntry packs api (and full when it differs) into e.
 func (dc *dict) packEntry(e *entry, api, full []byte) packed {
 	e.raw = dc.pack(api)
+	e.size = uint32(len(api))
 	e.id = idOf(e.raw, e.id)
 	p := packed{e: e}
 	if full != nil && !bytes.Equal(full, api) {
