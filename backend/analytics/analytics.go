@@ -310,3 +310,20 @@ func Series(ctx context.Context, db *store.DB, currency string) ([]metrics.Serie
 	})
 	return out, err
 }
+
+// Compute returns every customer's series under s without storing them
+// (for a one-off report under settings other than the saved ones).
+func Compute(ctx context.Context, db *store.DB, s metrics.Settings, o Options) ([]metrics.Series, error) {
+	o = o.withDefaults()
+	customers, err := db.MetricsCustomers(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var out []metrics.Series
+	err = compute(ctx, db, customers, s, o, func(ss []metrics.Series) error {
+		out = append(out, ss...)
+		return nil
+	})
+	metrics.SortSeries(out)
+	return out, err
+}

@@ -56,6 +56,7 @@ func commands() []Command {
 		{Name: "sync", Summary: "backfill or incrementally sync a Stripe account into its local SQLite cache", Usage: syncUsage, Run: runSync},
 		{Name: "verify", Summary: "compare the local cache with Stripe (counts and content hashes); exit 1 on drift", Usage: verifyUsage, Run: runVerify},
 		{Name: "demo", Summary: "build the demo workspace: a sandbox business synced through the real engine", Usage: demoUsage, Run: runDemo},
+		{Name: "metrics", Summary: "revenue metrics (MRR, movements, churn, NRR) from the local cache", Usage: metricsUsage, Run: runMetrics},
 	}
 }
 
