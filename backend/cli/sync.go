@@ -138,9 +138,10 @@ func openTarget(ctx context.Context, env *Env, f targetFlags) (*syncTarget, erro
 
 // progressPrinter writes a progress line to w at most once a second.
 type progressPrinter struct {
-	w    io.Writer
-	mu   sync.Mutex
-	last time.Time
+	w        io.Writer
+	mu       sync.Mutex
+	last     time.Time
+	lastLine string
 }
 
 func (p *progressPrinter) report(pr syncer.Progress) {
@@ -168,8 +169,12 @@ func (p *progressPrinter) report(pr syncer.Progress) {
 	if pr.ETA > 0 {
 		eta = ", ETA " + pr.ETA.Round(time.Second).String()
 	}
-	fmt.Fprintf(p.w, "%s: %s (%.0f objects/s, %d requests, %d retries%s)\n", pr.Phase, strings.Join(parts, ", "),
-		pr.ObjectsPerSec, pr.Requests, pr.Retries, eta)
+	line := fmt.Sprintf("%s: %s (%d requests, %d retries)", pr.Phase, strings.Join(parts, ", "), pr.Requests, pr.Retries)
+	if line == p.lastLine {
+		return // nothing moved: say nothing
+	}
+	p.lastLine = line
+	fmt.Fprintf(p.w, "%s, %.0f objects/s%s\n", line, pr.ObjectsPerSec, eta)
 }
 
 type syncJSON struct {

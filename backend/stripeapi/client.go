@@ -163,7 +163,9 @@ func New(o Options) (*Client, error) {
 		tr := http.DefaultTransport.(*http.Transport).Clone()
 		tr.MaxIdleConns = 256
 		tr.MaxIdleConnsPerHost = 128
-		tr.ResponseHeaderTimeout = o.Timeout
+		// Stripe answers a list when it is ready; a server silent for 15 s is
+		// hung, and a GET is safe to send again
+		tr.ResponseHeaderTimeout = min(o.Timeout, 15*time.Second)
 		hc = &http.Client{Timeout: o.Timeout, Transport: tr}
 	} else {
 		cp := *hc

@@ -150,8 +150,10 @@ func (s *Syncer) plan(t backend.ObjectType, now int64) []backend.SyncRange {
 	if now <= start {
 		now = start + 1
 	}
+	// at least 4 ranges a type: a slow or hung request then holds back a
+	// quarter of a type, not all of it, while the first pages show density
 	parts := int64(s.o.Workers / len(s.o.Types))
-	parts = max(1, min(parts, 16))
+	parts = max(4, min(parts, 16))
 	span := now - start
 	if parts > span {
 		parts = span
