@@ -24,7 +24,7 @@ APT_PKGS := build-essential pkg-config libgtk-3-dev libwebkit2gtk-4.1-dev \
 
 export PATH := $(TOOLS)/bin:$(PATH)
 
-.PHONY: help run build dev test test-go test-keyring test-frontend test-e2e bench deps \
+.PHONY: soak help run build dev test test-go test-keyring test-frontend test-e2e bench deps \
         deps-system deps-wails deps-frontend deps-spec bindings clean
 
 help:
@@ -103,6 +103,11 @@ test-e2e: build
 	mkdir -p $(OUT)
 	WAILS=$(WAILS) scripts/e2e-window.sh $(BIN)
 	WAILS=$(WAILS) scripts/e2e-browser.sh
+	WAILS=$(WAILS) scripts/e2e-accounts.sh
+
+# kill -9 soak: many more crash/resume rounds than the 20 of make test.
+soak:
+	BILLFOLD_CRASH_RUNS=200 $(GO) test -count=1 -timeout 60m -run TestCrashResume .
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem -timeout 60m ./backend/...
