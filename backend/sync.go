@@ -20,6 +20,10 @@ type RawObject struct {
 	Stamp   int64
 	Deleted bool
 	Raw     json.RawMessage
+	// Hash is ContentHash(Raw) when the producer already computed it (the
+	// syncer's parallel workers do, off the single writer); "" means the
+	// store computes it.
+	Hash string
 }
 
 // SyncRange is one half-open created range [Gte, Lt) of one object type,
