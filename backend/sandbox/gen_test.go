@@ -7,6 +7,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"runtime"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"testing"
@@ -201,6 +202,8 @@ func BenchmarkBigBusiness(b *testing.B) {
 	if n, err := strconv.Atoi(big); err == nil && n > 1 {
 		customers = n
 	}
+	// as `billfold sandbox` does (see MemoryLimit)
+	defer debug.SetMemoryLimit(debug.SetMemoryLimit(MemoryLimit(customers)))
 	for i := 0; i < b.N; i++ {
 		t0 := time.Now()
 		d, err := Generate(GenOptions{Seed: 1, Customers: customers})
