@@ -243,6 +243,14 @@ func (wc *writeCtx) invoiceNow(sub *Subscription, pending []*InvoiceItem) *apiEr
 		in.AmountPaid = in.AmountDue
 		wc.emit("charge.succeeded", st.json(cp.e), nil)
 	}
+	if eb := strv64(in.EndingBalance); eb != cust.Balance {
+		prev := cust.Balance
+		cust.Balance = eb
+		if pk, err := st.dict.customerPacked(cust); err == nil {
+			ce.raw = pk.e.raw
+		}
+		wc.emit("customer.updated", st.json(ce), map[string]any{"balance": prev})
+	}
 	in.AmountRemaining = 0
 	in.Paid = true
 	in.Status = ptr("paid")
@@ -474,4 +482,11 @@ func arrayKeys(q url.Values, name string) []string {
 	}
 	sort.Strings(keys)
 	return keys
+}
+
+func strv64(p *int64) int64 {
+	if p == nil {
+		return 0
+	}
+	return *p
 }

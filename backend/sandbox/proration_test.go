@@ -240,7 +240,8 @@ func TestBillingActionEvents(t *testing.T) {
 	u := unpacked(t, d)
 	var subs []*Subscription
 	for _, sub := range d.Subscriptions {
-		if sub.Status == "active" && !sub.CancelAtPeriodEnd && sub.PauseCollection == nil {
+		if sub.Status == "active" && !sub.CancelAtPeriodEnd && sub.PauseCollection == nil && len(sub.Items.Data) == 1 &&
+			sub.Items.Data[0].Price.Recurring.UsageType == "licensed" && sub.CurrentPeriodEnd-fixedNow.Unix() > 86400 {
 			subs = append(subs, sub)
 		}
 	}
@@ -250,7 +251,7 @@ func TestBillingActionEvents(t *testing.T) {
 			charges = append(charges, ch)
 		}
 	}
-	if len(subs) < 4 || len(charges) < 2 {
+	if len(subs) < 6 || len(charges) < 2 {
 		t.Fatal("not enough subscriptions or charges")
 	}
 	cus := d.Customers[10]
@@ -268,7 +269,10 @@ func TestBillingActionEvents(t *testing.T) {
 		{"pause collection", "POST", "/v1/subscriptions/" + subs[1].ID, url.Values{"pause_collection[behavior]": {"void"}}, map[string]int{"customer.subscription.updated": 1}, "pause_collection"},
 		{"resume collection", "POST", "/v1/subscriptions/" + subs[1].ID, url.Values{"pause_collection": {""}}, map[string]int{"customer.subscription.updated": 1}, "pause_collection"},
 		{"change quantity", "POST", "/v1/subscriptions/" + subs[2].ID, url.Values{"items[0][id]": {subs[2].Items.Data[0].ID}, "items[0][quantity]": {"7"}}, map[string]int{"customer.subscription.updated": 1}, "items"},
-		{"cancel now", "DELETE", "/v1/subscriptions/" + subs[3].ID, url.Values{}, map[string]int{"customer.subscription.deleted": 1}, ""},
+		{"cancel now", "DELETE", "/v1/subscriptions/" + subs[3].ID, url.Values{}, map[string]int{"customer.subscription.deleted": 1, "invoiceitem.created": 0}, ""},
+		{"cancel now prorated", "DELETE", "/v1/subscriptions/" + subs[4].ID, url.Values{"prorate": {"true"}}, map[string]int{"customer.subscription.deleted": 1, "invoiceitem.created": 1, "invoice.created": 0}, ""},
+		{"cancel now prorated, invoiced", "DELETE", "/v1/subscriptions/" + subs[5].ID, url.Values{"prorate": {"true"}, "invoice_now": {"true"}},
+			map[string]int{"customer.subscription.deleted": 1, "invoiceitem.created": 1, "invoice.created": 1, "invoice.finalized": 1, "invoice.paid": 1, "customer.updated": 1, "charge.succeeded": 0}, ""},
 		{"refund partial", "POST", "/v1/refunds", url.Values{"charge": {charges[0].ID}, "amount": {"50"}, "reason": {"requested_by_customer"}}, map[string]int{"charge.refunded": 1}, "amount_refunded"},
 		{"refund full", "POST", "/v1/refunds", url.Values{"charge": {charges[1].ID}, "reason": {"duplicate"}}, map[string]int{"charge.refunded": 1}, "refunded"},
 		{"customer email", "POST", "/v1/customers/" + cus.ID, url.Values{"email": {"new@example.com"}}, map[string]int{"customer.updated": 1}, "email"},

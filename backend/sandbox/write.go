@@ -481,6 +481,29 @@ func (wc *writeCtx) cancelSubscription(id string, q url.Values) ([]byte, *apiErr
 		return nil, &apiError{status: 404, Type: "invalid_request_error", Code: "resource_missing", Param: "id",
 			Message: fmt.Sprintf("No such subscription: '%s'", id)}
 	}
+	prorate, _, perr := parseBool(q, "prorate")
+	if perr != nil {
+		return nil, perr
+	}
+	invoiceNow, _, perr := parseBool(q, "invoice_now")
+	if perr != nil {
+		return nil, perr
+	}
+	// prorate: a credit for the unused time of each item, pending for the
+	// customer's next invoice; invoice_now: an invoice of what is pending
+	// at once (a credit lands on the customer's balance).
+	if prorate && sub.Status != "trialing" {
+		for _, ii := range wc.s.st.prorations(sub, sub.Items.Data, nil, wc.now) {
+			wc.addInvoiceItem(ii)
+		}
+	}
+	if invoiceNow {
+		if pending := wc.s.st.pendingItems(sub.Customer, sub.ID); len(pending) > 0 {
+			if err := wc.invoiceNow(sub, pending); err != nil {
+				return nil, err
+			}
+		}
+	}
 	wc.cancelNow(e, sub, q.Get("cancellation_details[comment]"), q.Get("cancellation_details[feedback]"))
 	return wc.s.st.json(e), nil
 }
