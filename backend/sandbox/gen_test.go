@@ -80,6 +80,7 @@ func TestTruthMatchesFinalState(t *testing.T) {
 // and the contract list.
 func TestBusinessShape(t *testing.T) {
 	d := genData(t, 600)
+	ud := unpacked(t, d)
 	status := map[string]int{}
 	for _, s := range d.Subscriptions {
 		status[s.Status]++
@@ -103,7 +104,7 @@ func TestBusinessShape(t *testing.T) {
 	}
 	cur := map[string]bool{}
 	prorations, intervals := 0, map[string]bool{}
-	for _, in := range unpacked(t, d).Invoices {
+	for _, in := range ud.Invoices {
 		cur[in.Currency] = true
 		for _, l := range in.Lines.Data {
 			if l.Proration {
@@ -118,7 +119,7 @@ func TestBusinessShape(t *testing.T) {
 		t.Errorf("currencies %v, proration lines %d, intervals %v", cur, prorations, intervals)
 	}
 	types := map[string]bool{}
-	for _, e := range unpacked(t, d).Events {
+	for _, e := range ud.Events {
 		types[e.Type] = true
 		if e.Created < d.Now.Unix()-30*day {
 			t.Fatalf("event older than 30 days: %s", e.ID)

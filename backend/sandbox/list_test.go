@@ -82,6 +82,7 @@ func walkFrom(t *testing.T, s http.Handler, path string, limit int, backward boo
 
 func TestListSemantics(t *testing.T) {
 	d := genData(t, 120)
+	ud := unpacked(t, d)
 	s := newTestServer(t, d, Options{})
 	st := s.st
 	// same-second clusters must exist for the tie-breaking check to mean anything
@@ -94,7 +95,7 @@ func TestListSemantics(t *testing.T) {
 	if ties == 0 {
 		t.Fatal("no same-second customers generated")
 	}
-	mid := unpacked(t, d).Invoices[len(unpacked(t, d).Invoices)/2].Created
+	mid := ud.Invoices[len(ud.Invoices)/2].Created
 	cases := []struct {
 		path string
 		col  string
@@ -166,6 +167,7 @@ func firstDiff(a, b []string) int {
 
 func TestListErrorsAndNested(t *testing.T) {
 	d := genData(t, 200)
+	ud := unpacked(t, d)
 	s := newTestServer(t, d, Options{})
 	for _, c := range []struct {
 		path, param string
@@ -199,7 +201,7 @@ func TestListErrorsAndNested(t *testing.T) {
 	}
 	// nested lists: 10 entries, has_more, url, and the rest through the url
 	var big *Invoice
-	for _, in := range unpacked(t, d).Invoices {
+	for _, in := range ud.Invoices {
 		if len(in.Lines.Data) > 10 {
 			big = in
 			break
@@ -454,6 +456,7 @@ func TestFaults(t *testing.T) {
 
 func TestIdempotencyAndWrites(t *testing.T) {
 	d := genData(t, 60)
+	ud := unpacked(t, d)
 	s := newTestServer(t, d, Options{EventLag: 10 * time.Second})
 	var sub *Subscription
 	for _, x := range d.Subscriptions {
@@ -503,7 +506,7 @@ func TestIdempotencyAndWrites(t *testing.T) {
 	}
 	// refunds: partial, then too much
 	var ch *Charge
-	for _, c := range unpacked(t, d).Charges {
+	for _, c := range ud.Charges {
 		if c.Status == "succeeded" && c.AmountRefunded == 0 && c.Amount > 100 {
 			ch = c
 		}

@@ -96,6 +96,7 @@ func ids(t testing.TB, m map[string]any) []string {
 
 func TestSmoke(t *testing.T) {
 	d := genData(t, 50)
+	ud := unpacked(t, d)
 	s := newTestServer(t, d, Options{})
 	for _, p := range []string{"/v1/customers", "/v1/subscriptions?status=all", "/v1/invoices", "/v1/charges", "/v1/refunds", "/v1/events", "/v1/prices", "/v1/products", "/v1/coupons", "/v1/account", "/v1/balance"} {
 		r := do(t, s, "GET", p, nil, nil)
@@ -103,5 +104,5 @@ func TestSmoke(t *testing.T) {
 			t.Fatalf("%s: %d %s", p, r.status, r.body)
 		}
 	}
-	t.Logf("customers=%d subs=%d invoices=%d charges=%d refunds=%d events=%d", len(d.Customers), len(d.Subscriptions), len(unpacked(t, d).Invoices), len(unpacked(t, d).Charges), len(unpacked(t, d).Refunds), len(unpacked(t, d).Events))
+	t.Logf("customers=%d subs=%d invoices=%d charges=%d refunds=%d events=%d", len(d.Customers), len(d.Subscriptions), len(ud.Invoices), len(ud.Charges), len(ud.Refunds), len(ud.Events))
 }

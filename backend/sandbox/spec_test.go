@@ -302,6 +302,7 @@ func opSchema(spec map[string]any, method, path string, status int) (map[string]
 func TestSpecConformance(t *testing.T) {
 	spec := loadSpec(t)
 	d := genData(t, 150)
+	ud := unpacked(t, d)
 	s := newTestServer(t, d, Options{})
 	v := &validator{spec: spec}
 	checked := map[string]int{}
@@ -372,7 +373,7 @@ func TestSpecConformance(t *testing.T) {
 			break
 		}
 	}
-	for _, in := range unpacked(t, d).Invoices {
+	for _, in := range ud.Invoices {
 		if len(in.Lines.Data) > 10 {
 			get("/v1/invoices/" + in.ID + "?expand[]=charge&expand[]=subscription")
 			get("/v1/invoices/" + in.ID + "/lines?limit=5")
@@ -382,7 +383,7 @@ func TestSpecConformance(t *testing.T) {
 	get("/v1/invoices?limit=5&expand[]=data.customer&expand[]=data.subscription")
 	get("/v1/subscriptions?limit=5&expand[]=data.customer&expand[]=data.latest_invoice")
 	var refunded *Charge
-	for _, ch := range unpacked(t, d).Charges {
+	for _, ch := range ud.Charges {
 		if ch.AmountRefunded > 0 {
 			refunded = ch
 		}
@@ -394,7 +395,7 @@ func TestSpecConformance(t *testing.T) {
 	get("/v1/charges/" + refunded.ID + "/refunds")
 	get("/v1/refunds?charge=" + refunded.ID)
 	get("/v1/refunds/" + refunded.Refunds.Data[0].ID)
-	get("/v1/events/" + unpacked(t, d).Events[len(unpacked(t, d).Events)-1].ID)
+	get("/v1/events/" + ud.Events[len(ud.Events)-1].ID)
 	get("/v1/events?types[]=invoice.paid&types[]=customer.subscription.updated")
 	get("/v1/account")
 	get("/v1/balance")
@@ -468,7 +469,7 @@ func TestSpecConformance(t *testing.T) {
 		}
 	}
 	var paid *Charge
-	for _, ch := range unpacked(t, d).Charges {
+	for _, ch := range ud.Charges {
 		if ch.Status == "succeeded" && ch.AmountRefunded == 0 && ch.Amount > 10 {
 			paid = ch
 		}
