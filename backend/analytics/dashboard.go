@@ -210,10 +210,7 @@ func byPlan(ctx context.Context, db *store.DB, currency string, day metrics.Day,
 	}
 	t := (day + 1).Start(loc) - 1
 	by := map[string]*PlanRow{}
-	err = db.EachSubscription(ctx, store.EachOptions{IncludeDeleted: true}, func(sub *backend.Subscription) error {
-		if lowerASCII(sub.Currency) != currency {
-			return nil
-		}
+	err = db.EachSubscriptionWhere(ctx, store.SubscriptionFilter{Currency: currency, LiveAt: t}, func(sub *backend.Subscription) error {
 		v := metrics.SubscriptionMRR(sub, t, s)
 		if v <= 0 {
 			return nil
@@ -260,8 +257,8 @@ func byPlan(ctx context.Context, db *store.DB, currency string, day metrics.Day,
 func trials(ctx context.Context, db *store.DB, currency string, from, to metrics.Month, loc *time.Location) ([]metrics.MonthTrials, error) {
 	var in []metrics.TrialInput
 	idx := map[string]int{}
-	err := db.EachSubscription(ctx, store.EachOptions{IncludeDeleted: true}, func(sub *backend.Subscription) error {
-		if sub.TrialStart == nil || lowerASCII(sub.Currency) != currency {
+	err := db.EachSubscriptionWhere(ctx, store.SubscriptionFilter{Currency: currency, WithTrial: true}, func(sub *backend.Subscription) error {
+		if sub.TrialStart == nil {
 			return nil
 		}
 		idx[sub.ID] = len(in)
@@ -289,19 +286,15 @@ func trials(ctx context.Context, db *store.DB, currency string, from, to metrics
 func cash(ctx context.Context, db *store.DB, currency string, from, to metrics.Day, loc *time.Location) ([]metrics.CashRow, error) {
 	gte, lt := from.Month().First().Start(loc), (to+1).Start(loc)
 	var charges []backend.Charge
-	if err := db.EachCharge(ctx, store.EachOptions{IncludeDeleted: true, CreatedGte: gte, CreatedLt: lt}, func(c *backend.Charge) error {
-		if lowerASCII(c.Currency) == currency {
-			charges = append(charges, *c)
-		}
+	if err := db.EachChargeIn(ctx, currency, gte, lt, func(c *backend.Charge) error {
+		charges = append(charges, *c)
 		return nil
 	}); err != nil {
 		return nil, err
 	}
 	var refunds []backend.Refund
-	if err := db.EachRefund(ctx, store.EachOptions{IncludeDeleted: true, CreatedGte: gte, CreatedLt: lt}, func(r *backend.Refund) error {
-		if lowerASCII(r.Currency) == currency {
-			refunds = append(refunds, *r)
-		}
+	if err := db.EachRefundIn(ctx, currency, gte, lt, func(r *backend.Refund) error {
+		refunds = append(refunds, *r)
 		return nil
 	}); err != nil {
 		return nil, err

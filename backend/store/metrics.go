@@ -386,3 +386,81 @@ func (db *DB) ProductNames(ctx context.Context) (map[string]string, error) {
 	})
 	return out, err
 }
+
+// SubscriptionFilter narrows EachSubscriptionWhere in SQL (before any JSON
+// is decoded).
+type SubscriptionFilter struct {
+	Currency  string // "" any
+	WithTrial bool   // only subscriptions with a trial_start
+	// LiveAt (unix seconds, 0: no filter) keeps subscriptions started by
+	// then and not ended before then.
+	LiveAt int64
+}
+
+// EachSubscriptionWhere streams the subscriptions (deleted included) that
+// match f, oldest first.
+func (db *DB) EachSubscriptionWhere(ctx context.Context, f SubscriptionFilter, fn func(*backend.Subscription) error) error {
+	where := []string{"raw <> ''"}
+	var args []any
+	if f.Currency != "" {
+		where, args = append(where, "currency = ?"), append(args, strings.ToLower(f.Currency))
+	}
+	if f.WithTrial {
+		where = append(where, "trial_start IS NOT NULL")
+	}
+	if f.LiveAt != 0 {
+		where, args = append(where, "start_date <= ? AND (ended_at IS NULL OR ended_at > ?)"), append(args, f.LiveAt, f.LiveAt)
+	}
+	return db.eachJSON(ctx, "read subscriptions", "SELECT raw FROM subscriptions WHERE "+strings.Join(where, " AND ")+" ORDER BY created, id", args,
+		func(b []byte) error {
+			var s backend.Subscription
+			if err := json.Unmarshal(b, &s); err != nil {
+				return fmt.Errorf("decode subscription: %w", err)
+			}
+			return fn(&s)
+		})
+}
+
+// EachChargeIn streams the charges of one currency created in [gte, lt).
+func (db *DB) EachChargeIn(ctx context.Context, currency string, gte, lt int64, fn func(*backend.Charge) error) error {
+	return db.eachJSON(ctx, "read charges", "SELECT raw FROM charges WHERE currency = ? AND created >= ? AND created < ? AND raw <> '' ORDER BY created, id",
+		[]any{strings.ToLower(currency), gte, lt}, func(b []byte) error {
+			var c backend.Charge
+			if err := json.Unmarshal(b, &c); err != nil {
+				return fmt.Errorf("decode charge: %w", err)
+			}
+			return fn(&c)
+		})
+}
+
+// EachRefundIn streams the refunds of one currency created in [gte, lt).
+func (db *DB) EachRefundIn(ctx context.Context, currency string, gte, lt int64, fn func(*backend.Refund) error) error {
+	return db.eachJSON(ctx, "read refunds", "SELECT raw FROM refunds WHERE currency = ? AND created >= ? AND created < ? AND raw <> '' ORDER BY created, id",
+		[]any{strings.ToLower(currency), gte, lt}, func(b []byte) error {
+			var r backend.Refund
+			if err := json.Unmarshal(b, &r); err != nil {
+				return fmt.Errorf("decode refund: %w", err)
+			}
+			return fn(&r)
+		})
+}
+
+func (db *DB) eachJSON(ctx context.Context, what, q string, args []any, fn func([]byte) error) error {
+	return db.read(ctx, what, func(tx *sql.Tx) error {
+		rows, err := tx.QueryContext(ctx, q, args...)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var raw sql.RawBytes
+			if err := rows.Scan(&raw); err != nil {
+				return err
+			}
+			if err := fn(raw); err != nil {
+				return err
+			}
+		}
+		return rows.Err()
+	})
+}
