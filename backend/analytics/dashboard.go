@@ -49,16 +49,16 @@ type Dashboard struct {
 	Currencies                 []string // currencies with any MRR history
 	Test                       bool
 
-	MRR, ARR, Subscribers, ARPU, LTV  KPI
-	CustomerChurn, NetMRRChurn, NRR   KPI
-	Daily                             []metrics.DayRow   // one per day of the range
-	Months                            []metrics.MonthRow // the months the range touches
-	Cohorts                           []metrics.Cohort   // cohorts of the range's months, followed to To
-	ByPlan                            []PlanRow          // at To (plan mix from the latest subscription objects)
-	ByCurrency                        []metrics.Snapshot // every currency at To
-	Trials                            []metrics.MonthTrials
-	Cash                              []metrics.CashRow // monthly, in Currency
-	Freshness                         Freshness
+	MRR, ARR, Subscribers, ARPU, LTV KPI
+	CustomerChurn, NetMRRChurn, NRR  KPI
+	Daily                            []metrics.DayRow   // one per day of the range
+	Months                           []metrics.MonthRow // the months the range touches
+	Cohorts                          []metrics.Cohort   // cohorts of the range's months, followed to To
+	ByPlan                           []PlanRow          // at To (plan mix from the latest subscription objects)
+	ByCurrency                       []metrics.Snapshot // every currency at To
+	Trials                           []metrics.MonthTrials
+	Cash                             []metrics.CashRow // monthly, in Currency
+	Freshness                        Freshness
 }
 
 func i64(v int64) *int64 { return &v }
@@ -284,7 +284,7 @@ func trials(ctx context.Context, db *store.DB, currency string, from, to metrics
 }
 
 func cash(ctx context.Context, db *store.DB, currency string, from, to metrics.Day, loc *time.Location) ([]metrics.CashRow, error) {
-	gte, lt := from.Month().First().Start(loc), (to+1).Start(loc)
+	gte, lt := from.Month().First().Start(loc), (to + 1).Start(loc)
 	var charges []backend.Charge
 	if err := db.EachChargeIn(ctx, currency, gte, lt, func(c *backend.Charge) error {
 		charges = append(charges, *c)
