@@ -42,16 +42,16 @@ func (db *DB) Customer(ctx context.Context, id string) (*CustomerDetail, error) 
 		if err := json.Unmarshal(d.Raw, &d.Customer); err != nil {
 			return fmt.Errorf("decode customer %s: %w", id, err)
 		}
-		if err := collect(ctx, tx, &d.Subscriptions, "SELECT raw FROM subscriptions WHERE customer = ? AND deleted = 0 ORDER BY created DESC, id", id); err != nil {
+		if err := collect(ctx, tx, &d.Subscriptions, "SELECT raw FROM subscriptions INDEXED BY subscriptions_customer WHERE customer = ? AND deleted = 0 ORDER BY created DESC, id", id); err != nil {
 			return err
 		}
-		if err := collect(ctx, tx, &d.Invoices, "SELECT raw FROM invoices WHERE customer = ? AND deleted = 0 ORDER BY created DESC, id", id); err != nil {
+		if err := collect(ctx, tx, &d.Invoices, "SELECT raw FROM invoices INDEXED BY invoices_customer WHERE customer = ? AND deleted = 0 ORDER BY created DESC, id", id); err != nil {
 			return err
 		}
-		if err := collect(ctx, tx, &d.Charges, "SELECT raw FROM charges WHERE customer = ? AND deleted = 0 ORDER BY created DESC, id", id); err != nil {
+		if err := collect(ctx, tx, &d.Charges, "SELECT raw FROM charges INDEXED BY charges_customer WHERE customer = ? AND deleted = 0 ORDER BY created DESC, id", id); err != nil {
 			return err
 		}
-		return collect(ctx, tx, &d.Refunds, "SELECT raw FROM refunds WHERE customer = ? AND deleted = 0 ORDER BY created DESC, id", id)
+		return collect(ctx, tx, &d.Refunds, "SELECT raw FROM refunds INDEXED BY refunds_customer WHERE customer = ? AND deleted = 0 ORDER BY created DESC, id", id)
 	})
 	if err != nil {
 		return nil, err

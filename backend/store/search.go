@@ -54,24 +54,31 @@ func (db *DB) SearchCustomers(ctx context.Context, query string, limit int) ([]S
 	var hits []SearchHit
 	seen := map[string]bool{}
 	err := db.read(ctx, "search customers", func(tx *sql.Tx) error {
-		// Exact id or email first.
-		rows, err := tx.QueryContext(ctx, `SELECT id FROM customers WHERE deleted = 0 AND (id = ? OR email = ? COLLATE NOCASE)
-			ORDER BY created DESC LIMIT ?`, query, query, limit)
-		if err != nil {
-			return err
-		}
-		for rows.Next() {
-			var id string
-			if err := rows.Scan(&id); err != nil {
-				rows.Close()
+		// Exact id or email first (INDEXED BY: without statistics the
+		// planner may prefer walking the created index over a million rows).
+		for _, q := range []string{
+			"SELECT id FROM customers INDEXED BY sqlite_autoindex_customers_1 WHERE id = ? AND deleted = 0",
+			"SELECT id FROM customers INDEXED BY customers_email WHERE email = ? COLLATE NOCASE AND deleted = 0 LIMIT 200",
+		} {
+			rows, err := tx.QueryContext(ctx, q, query)
+			if err != nil {
 				return err
 			}
-			seen[id] = true
-			hits = append(hits, SearchHit{ID: id, Rank: 0, Exact: true})
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return err
+			for rows.Next() {
+				var id string
+				if err := rows.Scan(&id); err != nil {
+					rows.Close()
+					return err
+				}
+				if !seen[id] {
+					seen[id] = true
+					hits = append(hits, SearchHit{ID: id, Rank: 0, Exact: true})
+				}
+			}
+			rows.Close()
+			if err := rows.Err(); err != nil {
+				return err
+			}
 		}
 		lower := strings.ToLower(query)
 		for n, match := range stages {
