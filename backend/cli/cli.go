@@ -57,6 +57,8 @@ func commands() []Command {
 		{Name: "verify", Summary: "compare the local cache with Stripe (counts and content hashes); exit 1 on drift", Usage: verifyUsage, Run: runVerify},
 		{Name: "demo", Summary: "build the demo workspace: a sandbox business synced through the real engine", Usage: demoUsage, Run: runDemo},
 		{Name: "metrics", Summary: "revenue metrics (MRR, movements, churn, NRR) from the local cache", Usage: metricsUsage, Run: runMetrics},
+		{Name: "customers", Summary: "search customers in the local cache (Stripe's search syntax, offline)", Usage: customersUsage, Run: runCustomers},
+		{Name: "export", Summary: "export customers, subscriptions, invoices or charges as CSV", Usage: exportUsage(), Run: runExport},
 	}
 }
 

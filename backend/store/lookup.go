@@ -122,9 +122,9 @@ func (db *DB) LookupCustomers(ctx context.Context, terms []LookupTerm, limit int
 				case strings.HasPrefix(v, "ch_") || strings.HasPrefix(v, "py_"):
 					qs = append(qs, exactQ{"charge", `charges AS h JOIN customers AS c ON c.id = h.customer WHERE h.id = ?`})
 				case invoiceNumberRe.MatchString(v):
-					qs = append(qs, exactQ{"invoice number", `(SELECT DISTINCT customer FROM invoices WHERE number = ? COLLATE NOCASE AND deleted = 0) AS i JOIN customers AS c ON c.id = i.customer WHERE 1`})
+					qs = append(qs, exactQ{"invoice number", `(SELECT DISTINCT customer FROM invoices INDEXED BY invoices_number WHERE number = ? COLLATE NOCASE AND deleted = 0) AS i JOIN customers AS c ON c.id = i.customer WHERE 1`})
 				case last4Re.MatchString(v):
-					qs = append(qs, exactQ{"card", `(SELECT customer, max(created) AS at FROM charges WHERE card_last4 = ? AND deleted = 0 AND customer != '' GROUP BY customer) AS h
+					qs = append(qs, exactQ{"card", `(SELECT customer, max(created) AS at FROM charges INDEXED BY charges_card_last4 WHERE card_last4 = ? AND deleted = 0 AND customer != '' GROUP BY customer) AS h
 						JOIN customers AS c ON c.id = h.customer WHERE 1 ORDER BY h.at DESC`})
 				}
 			case FieldEmail:
@@ -152,8 +152,11 @@ func (db *DB) LookupCustomers(ctx context.Context, terms []LookupTerm, limit int
 			for _, f := range filters {
 				if f.Field == FieldStatus {
 					// Walk the status index instead of every customer.
-					from = `(SELECT DISTINCT customer FROM subscriptions WHERE status = ? AND deleted = 0) AS s JOIN customers AS c ON c.id = s.customer WHERE 1`
-					return addOrdered(add, false, "", from, " ORDER BY c.created DESC, c.pk DESC", f.Value)
+					// Drive from the status index (the newest subscriptions
+					// first), not from every customer.
+					from = `subscriptions AS s INDEXED BY subscriptions_status CROSS JOIN customers AS c ON c.id = s.customer
+						WHERE s.status = ? AND s.deleted = 0`
+					return addOrdered(add, false, "", from, " ORDER BY s.created DESC", f.Value)
 				}
 			}
 			return addOrdered(add, false, "", from, " ORDER BY c.created DESC, c.pk DESC")
