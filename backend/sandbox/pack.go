@@ -32,7 +32,8 @@ type dict struct {
 	mu     sync.Mutex
 	idx    map[string]uint32 // nil after freeze; rebuilt on the next intern
 	chunks []string
-	size   int64 // bytes in chunks
+	marked []bool // chunk holds a selfMark or createdMark
+	size   int64  // bytes in chunks
 	// slabs: chunks and packed blobs are carved from 1 MiB blocks (no
 	// size-class rounding, a few pointers for the GC instead of millions).
 	slab   []byte
@@ -71,6 +72,7 @@ func (d *dict) intern(b []byte) uint32 {
 		s := unsafe.String(unsafe.SliceData(c), len(c))
 		i = uint32(len(d.chunks))
 		d.chunks = append(d.chunks, s)
+		d.marked = append(d.marked, strings.IndexByte(s, selfMark) >= 0 || strings.IndexByte(s, createdMark) >= 0)
 		d.idx[s] = i
 		d.size += int64(len(s))
 	}
@@ -84,6 +86,7 @@ func (d *dict) freeze() {
 	d.mu.Lock()
 	d.idx = nil
 	d.chunks = d.chunks[:len(d.chunks):len(d.chunks)]
+	d.marked = d.marked[:len(d.marked):len(d.marked)]
 	d.mu.Unlock()
 }
 
@@ -181,53 +184,71 @@ func selfID(js []byte) []byte {
 	return js[len(pre) : len(pre)+end]
 }
 
-// appendUnpacked appends the JSON of packed p to dst.
+// appendUnpacked appends the JSON of packed p to dst: one pass over p,
+// chunks copied whole unless they hold a mark (known at intern time).
 func (d *dict) appendUnpacked(dst, p []byte) []byte {
 	d.mu.Lock()
-	chunks := d.chunks
+	chunks, marked := d.chunks, d.marked
 	d.mu.Unlock()
-	id := selfID(p)
-	created := createdOf(p)
-	put := func(dst, lit []byte) []byte {
-		for {
-			j := bytes.IndexAny(lit, "\x01\x02")
-			if j < 0 {
-				return append(dst, lit...)
-			}
-			dst = append(dst, lit[:j]...)
-			if lit[j] == selfMark {
-				dst = append(dst, id...)
-			} else {
-				dst = append(dst, created...)
-			}
-			lit = lit[j+1:]
-		}
+	var id, created []byte
+	if bytes.IndexByte(p, selfMark) >= 0 || bytes.IndexByte(p, createdMark) >= 0 || anyMarked(p, marked) {
+		id, created = selfID(p), createdOf(p)
 	}
-	for len(p) > 0 {
+	lit := 0
+	for i := 0; i < len(p); i++ {
+		c := p[i]
+		if c > createdMark {
+			continue
+		}
+		dst = append(dst, p[lit:i]...)
+		switch c {
+		case 0:
+			n, w := binary.Uvarint(p[i+1:])
+			ch := chunks[n]
+			if marked[n] {
+				dst = appendMarked(dst, ch, id, created)
+			} else {
+				dst = append(dst, ch...)
+			}
+			i += w
+		case selfMark:
+			dst = append(dst, id...)
+		case createdMark:
+			dst = append(dst, created...)
+		}
+		lit = i + 1
+	}
+	return append(dst, p[lit:]...)
+}
+
+// anyMarked reports whether p references a chunk holding a mark.
+func anyMarked(p []byte, marked []bool) bool {
+	for {
 		i := bytes.IndexByte(p, 0)
 		if i < 0 {
-			return put(dst, p)
+			return false
 		}
-		dst = put(dst, p[:i])
 		n, w := binary.Uvarint(p[i+1:])
-		c := chunks[n]
-		for {
-			j := strings.IndexAny(c, "\x01\x02")
-			if j < 0 {
-				dst = append(dst, c...)
-				break
-			}
-			dst = append(dst, c[:j]...)
-			if c[j] == selfMark {
-				dst = append(dst, id...)
-			} else {
-				dst = append(dst, created...)
-			}
-			c = c[j+1:]
+		if marked[n] {
+			return true
 		}
 		p = p[i+1+w:]
 	}
-	return dst
+}
+
+func appendMarked(dst []byte, c string, id, created []byte) []byte {
+	lit := 0
+	for i := 0; i < len(c); i++ {
+		switch c[i] {
+		case selfMark:
+			dst = append(append(dst, c[lit:i]...), id...)
+			lit = i + 1
+		case createdMark:
+			dst = append(append(dst, c[lit:i]...), created...)
+			lit = i + 1
+		}
+	}
+	return append(dst, c[lit:]...)
 }
 
 // unpack returns the JSON of packed p.
