@@ -119,3 +119,46 @@ func TestMonthly(t *testing.T) {
 }
 
 func storeAll() store.EachOptions { return store.EachOptions{} }
+
+func TestCustomersServiceLists(t *testing.T) {
+	t.Setenv("BILLFOLD_HOME", t.TempDir())
+	e := sandboxdb.New(t, 12, 60, nil)
+	svc := NewCustomersService(CustomersOptions{CachePath: func(context.Context) (string, error) { return e.Path, nil }})
+	counts, err := e.DB.Counts(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	w, err := svc.List(CustomerFilterDTO{}, "-created", 0, 10)
+	if err != nil || w.Total != counts[backend.TypeCustomers] || len(w.Rows) != 10 || w.Rows[0].Created < w.Rows[9].Created {
+		t.Fatalf("list: %+v %v", w, err)
+	}
+	page2, _ := svc.List(CustomerFilterDTO{}, "-created", 10, 10)
+	if page2.Rows[0].ID == w.Rows[9].ID {
+		t.Fatal("offset ignored")
+	}
+	if _, err := svc.List(CustomerFilterDTO{}, "mrr", 0, 10); backend.ErrorCode(err) != backend.EINVALID {
+		t.Fatalf("bad sort: %v", err)
+	}
+	s, err := svc.Subscriptions("", "", 0, 1000)
+	if err != nil || s.Total != counts[backend.TypeSubscriptions] {
+		t.Fatalf("subscriptions: %d of %d, %v", s.Total, counts[backend.TypeSubscriptions], err)
+	}
+	pd, _ := svc.Subscriptions("past_due", "", 0, 1000)
+	for _, r := range pd.Rows {
+		if r.Status != "past_due" {
+			t.Fatalf("past_due list has %s", r.Status)
+		}
+	}
+	inv, err := svc.Invoices("open", false, 0, 1000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range inv.Rows {
+		if r.Status != "open" {
+			t.Fatalf("open list has %s", r.Status)
+		}
+	}
+	if _, err := svc.Invoices("weird", false, 0, 10); backend.ErrorCode(err) != backend.EINVALID {
+		t.Fatalf("bad status: %v", err)
+	}
+}
