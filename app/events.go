@@ -17,6 +17,9 @@ const (
 	// EventDemoProgress carries a DemoStatusDTO while the demo builds (at
 	// most every 100 ms) and once at the end.
 	EventDemoProgress = "demo:progress"
+	// EventSyncProgress carries a SyncDetailDTO while a sync runs (at most
+	// every 100 ms), on every state change, and once at its end.
+	EventSyncProgress = "sync:progress"
 )
 
 // AccountCurrentDTO is the payload of EventAccountCurrent ("" : none).

@@ -13,7 +13,7 @@ import (
 // exactly the event names declared here, so a rename cannot silently break
 // a subscription in the webview.
 func TestEventNamesMirrored(t *testing.T) {
-	goNames := []string{EventSyncStatus, EventAccountsChanged, EventNavigate, EventAccountCurrent, EventDemoProgress}
+	goNames := []string{EventSyncStatus, EventAccountsChanged, EventNavigate, EventAccountCurrent, EventDemoProgress, EventSyncProgress}
 
 	src, err := os.ReadFile(filepath.Join("..", "frontend", "src", "lib", "api", "events.ts"))
 	if err != nil {
