@@ -35,6 +35,8 @@ func runDesktop(version string) int {
 		fmt.Fprintf(os.Stderr, "billfold: %s\n", backend.ErrorMessage(err))
 		return 1
 	}
+	// the sync service hears when the app switches account or a key changes
+	watcher := &app.AccountWatcher{Inner: rt}
 	services := app.New(app.Options{
 		Version: version,
 		Manager: v,
@@ -44,10 +46,13 @@ func runDesktop(version string) int {
 			r, err := demo.Build(ctx, v, demo.Options{Customers: n, Progress: progress, Logger: logger})
 			return r.Account, err
 		},
-		Emitter: rt,
+		Emitter: watcher,
 		Opener:  rt,
 		Logger:  logger,
 	})
+
+	syncs := services.EnableSync(app.SyncOptions{Accounts: v, APIBase: os.Getenv("BILLFOLD_API_BASE"), Emitter: rt, Logger: logger})
+	watcher.Watch(syncs)
 
 	err = wails.Run(&options.App{
 		Title:            "Billfold",
@@ -61,7 +66,9 @@ func runDesktop(version string) int {
 		OnStartup: func(ctx context.Context) {
 			rt.Start(ctx)
 			services.Startup(ctx)
+			app.StartSyncScheduler(ctx, syncs)
 		},
+		OnShutdown:     func(context.Context) { app.StopSyncScheduler(syncs) },
 		Bind:           services.Bind(),
 		ErrorFormatter: app.FormatError,
 		Linux: &linux.Options{
