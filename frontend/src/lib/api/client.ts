@@ -5,7 +5,7 @@ import * as AccountsService from '../../../wailsjs/go/app/AccountsService';
 import * as SyncService from '../../../wailsjs/go/app/SyncService';
 import * as SettingsService from '../../../wailsjs/go/app/SettingsService';
 import { call } from './bridge';
-import type { Account, DashboardKind, DeleteResult, DemoStatus, Info, Settings, SyncStatus } from './types';
+import type { Account, DashboardKind, DeleteResult, DemoStatus, Info, Settings, SyncDetail, SyncStatus } from './types';
 
 export function getInfo(): Promise<Info> {
   return call(() => AppService.Info());
@@ -25,6 +25,21 @@ export async function listAccounts(): Promise<Account[]> {
 
 export function getSyncStatus(): Promise<SyncStatus> {
   return call(() => SyncService.Status());
+}
+
+/** The Sync screen's data: progress, last summary, error, schedule. */
+export function getSyncDetail(): Promise<SyncDetail> {
+  return call(() => SyncService.Detail());
+}
+
+/** Starts a sync of the current account in the background (full re-lists everything). */
+export function startSync(full: boolean): Promise<SyncDetail> {
+  return call(() => SyncService.Start(full));
+}
+
+/** Stops the running sync within a second; the next sync resumes it. */
+export function cancelSync(): Promise<SyncDetail> {
+  return call(() => SyncService.Cancel());
 }
 
 /**

@@ -1,7 +1,7 @@
 // Event names and payloads sent by the Go side (app/events.go mirrors these).
 import { EventsOn } from '../../../wailsjs/runtime/runtime';
 import { hasBackend } from './bridge';
-import type { Account, DemoStatus, SyncStatus } from './types';
+import type { Account, DemoStatus, SyncDetail, SyncStatus } from './types';
 
 export const EVENTS = {
   syncStatus: 'sync:status',
@@ -9,6 +9,7 @@ export const EVENTS = {
   navigate: 'app:navigate',
   accountCurrent: 'accounts:current',
   demoProgress: 'demo:progress',
+  syncProgress: 'sync:progress',
 } as const;
 
 export interface EventPayloads {
@@ -17,6 +18,7 @@ export interface EventPayloads {
   'app:navigate': { route: string };
   'accounts:current': { id: string };
   'demo:progress': DemoStatus;
+  'sync:progress': SyncDetail;
 }
 
 export type EventName = keyof EventPayloads;

@@ -9,12 +9,17 @@ export type Permission = app.PermissionDTO;
 export type DemoStatus = app.DemoStatusDTO;
 export type Settings = app.SettingsDTO;
 export type DeleteResult = app.DeleteResultDTO;
+export type SyncDetail = app.SyncDetailDTO;
+export type SyncProgress = app.SyncProgressDTO;
+export type SyncTypeProgress = app.SyncTypeDTO;
+export type SyncSummary = app.SyncSummaryDTO;
 
 /** Account modes, each with its own badge. */
 export type AccountMode = 'test' | 'live' | 'demo';
 
-/** Sync states (app/sync.go). */
+/** Sync states (app/sync.go): the status line's, and the Sync screen's. */
 export type SyncState = 'idle' | 'running' | 'failed';
+export type SyncRunState = 'idle' | 'running' | 'cancelling' | 'done' | 'failed' | 'cancelled';
 
 /** Object kinds the Stripe Dashboard links accept (app/appservice.go). */
 export type DashboardKind =
