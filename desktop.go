@@ -48,6 +48,7 @@ func runDesktop(version string) int {
 		},
 		Emitter: watcher,
 		Opener:  rt,
+		Saver:   rt,
 		Logger:  logger,
 	})
 

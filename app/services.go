@@ -19,6 +19,7 @@ type Options struct {
 	Demo          DemoBuilder            // builds the demo workspace; nil: not available
 	Emitter       Emitter                // nil: events are dropped
 	Opener        URLOpener              // nil: opening a link fails with EUNAVAILABLE
+	Saver         FileSaver              // the native save dialog; nil: exports fail with EUNAVAILABLE
 	Logger        *slog.Logger           // nil: discard
 	Now           func() time.Time       // default time.Now
 }
@@ -29,6 +30,7 @@ type Services struct {
 	Accounts *AccountsService
 	Settings *SettingsService
 	Sync     *SyncService
+	Metrics  *MetricsService
 	// Tracker is where the sync engine reports its state; SyncService reads it.
 	Tracker *SyncTracker
 }
@@ -60,7 +62,7 @@ func New(opts Options) *Services {
 		}
 		return DataDir(opts.Getenv, opts.UserConfigDir)
 	}
-	return &Services{
+	svcs := &Services{
 		App: &AppService{
 			lc:            lc,
 			version:       opts.Version,
@@ -74,6 +76,9 @@ func New(opts Options) *Services {
 		Sync:     &SyncService{tracker: tracker},
 		Tracker:  tracker,
 	}
+	svcs.Metrics = NewMetricsService(MetricsOptions{CachePath: CachePathOf(svcs, opts.Manager, opts.Getenv),
+		Saver: opts.Saver, Emitter: opts.Emitter, Logger: opts.Logger, Now: opts.Now})
+	return svcs
 }
 
 // Startup receives the context of the running application (Wails OnStartup).
@@ -84,7 +89,7 @@ func (s *Services) Startup(ctx context.Context) {
 
 // Bind lists the services to bind to the webview.
 func (s *Services) Bind() []any {
-	return []any{s.App, s.Accounts, s.Settings, s.Sync}
+	return []any{s.App, s.Accounts, s.Settings, s.Sync, s.Metrics}
 }
 
 // lifecycle holds the application context shared by the services.

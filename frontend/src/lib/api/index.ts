@@ -9,3 +9,8 @@ export type {
   Account, AccountMode, DashboardKind, DeleteResult, DemoStatus, Info, Permission, Settings, SyncState, SyncStatus,
   SyncDetail, SyncProgress, SyncRunState, SyncSummary, SyncTypeProgress,
 } from './types';
+export { getDashboard, customersBehind, metricSettings, setMetricSettings, saveCSV } from './metrics';
+export type {
+  BehindRow, CashMonth, Cohort, CohortPeriod, CurrencyRow, Dashboard, DashboardQuery, DayRow, MetricSetting,
+  MetricsFreshness, PlanRow, TrialMonth,
+} from './metrics';
