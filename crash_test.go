@@ -62,12 +62,14 @@ func TestCrashResume(t *testing.T) {
 	defer ts.Close()
 
 	dbPath := filepath.Join(dir, "cache.db")
+	const apiKey = "sk_test_CANARYcrashresume0123456789"
 	env := append(os.Environ(),
 		"BILLFOLD_HOME="+filepath.Join(dir, "home"),
-		"BILLFOLD_API_KEY=sk_test_crashresume0123456789",
+		"BILLFOLD_API_KEY="+apiKey,
 		"BILLFOLD_API_BASE="+ts.URL,
 		"BILLFOLD_DB="+dbPath,
 	)
+	var output bytes.Buffer // every run's stdout and stderr, for the key canary
 	rng := rand.New(rand.NewPCG(2026, 11))
 	killed, finished := 0, 0
 	for i := 0; i < runs; i++ {
@@ -75,7 +77,7 @@ func TestCrashResume(t *testing.T) {
 		rec.reset()
 		cmd := exec.Command(bin, "sync", "--json")
 		cmd.Env = env
-		cmd.Stdout, cmd.Stderr = nil, nil
+		cmd.Stdout, cmd.Stderr = &output, &output
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)
 		}
@@ -109,16 +111,52 @@ func TestCrashResume(t *testing.T) {
 
 	final := exec.Command(bin, "sync", "--json")
 	final.Env = env
-	if out, err := final.CombinedOutput(); err != nil {
+	out, err := final.CombinedOutput()
+	output.Write(out)
+	if err != nil {
 		t.Fatalf("final sync: %v\n%s", err, out)
 	}
 	checkIntegrity(t, dbPath)
 	verify := exec.Command(bin, "verify", "--json")
 	verify.Env = env
-	if out, err := verify.CombinedOutput(); err != nil {
+	out, err = verify.CombinedOutput()
+	output.Write(out)
+	if err != nil {
 		t.Fatalf("verify after %d kills found drift or failed: %v\n%s", killed, err, out)
 	}
 	assertExact(t, dbPath, srv.Data())
+	assertNoKey(t, apiKey, dir, output.Bytes())
+}
+
+// assertNoKey is reliability.md's canary: after syncs, kills and a verify,
+// the full key is in no file under the test's folders (the cache, its WAL,
+// BILLFOLD_HOME) and in no output.
+func assertNoKey(t *testing.T, key, dir string, output []byte) {
+	t.Helper()
+	if bytes.Contains(output, []byte(key)) {
+		t.Errorf("the API key appears in the command output")
+	}
+	sawCache := false
+	err := filepath.WalkDir(dir, func(path string, d os.DirEntry, err error) error {
+		if err != nil || d.IsDir() || d.Name() == "billfold" {
+			return err
+		}
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		sawCache = sawCache || strings.HasSuffix(path, "cache.db")
+		if bytes.Contains(b, []byte(key)) {
+			t.Errorf("the API key appears in %s", path)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !sawCache {
+		t.Fatal("the canary did not read the cache file")
+	}
 }
 
 // assertExact compares every stored object with the sandbox's own, by
