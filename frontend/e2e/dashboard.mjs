@@ -103,6 +103,19 @@ try {
   check(/\d/.test(legend ?? ''), `the legend shows the hovered value (${legend})`);
   await page.screenshot({ path: join(OUT, 'dashboard-hover.png') });
 
+  step = 'customers behind';
+  const mv = page.getByTestId('chart-movements');
+  await mv.scrollIntoViewIfNeeded();
+  const mb = await mv.locator('.u-over').boundingBox();
+  await page.mouse.click(mb.x + mb.width * 0.8, mb.y + mb.height / 2);
+  await page.getByTestId('behind').waitFor();
+  await page.waitForFunction(() => {
+    const l = document.querySelectorAll('[data-testid="behind"] li');
+    return l.length > 0 && !l[0].textContent.includes('Loading');
+  });
+  check((await page.locator('[data-testid="behind"] li:not(.none)').count()) > 0, 'a month lists the new customers behind it');
+  await page.getByTestId('behind').locator('xpath=ancestor::section[1]').screenshot({ path: join(OUT, 'dashboard-behind.png') });
+
   step = 'this month';
   t0 = Date.now();
   await page.getByTestId('range-this_month').click();
