@@ -761,6 +761,9 @@ func (s *SyncService) plan(first bool) (time.Duration, bool) {
 	st := s.settings()
 	ctx := context.Background()
 	a, ok, err := s.current(ctx)
+	if err == nil && ok {
+		s.useAccount(ctx, a)
+	}
 	s.mu.Lock()
 	defer func() { s.mu.Unlock(); s.publish(true) }()
 	s.nextRun = time.Time{}
@@ -777,8 +780,8 @@ func (s *SyncService) plan(first bool) (time.Duration, bool) {
 			s.backoff = min(2*s.backoff, interval)
 		}
 		wait = s.backoff
-	case first:
-		wait = 5 * time.Second // catch up soon after the app opens
+	case first || s.lastAt.IsZero():
+		wait = 5 * time.Second // catch up soon after the app opens, or a new account's first sync
 	case !s.lastAt.IsZero() && s.account == a.ID:
 		if due := s.lastAt.Add(interval).Sub(s.o.Now()); due < wait {
 			wait = max(due, 5*time.Second)

@@ -45,7 +45,7 @@ try {
   await page.getByTestId('add-key').fill(KEY);
   await page.getByTestId('add-label').fill('Sandbox (sync e2e)');
   await page.getByTestId('add-submit').click();
-  await page.getByTestId('add-result').waitFor({ timeout: 60_000 });
+  await page.locator('[data-testid="account-card"]').first().waitFor({ timeout: 60_000 });
 
   step = 'sync screen';
   await page.goto(`${URL}/#/sync`, { waitUntil: 'load' });
