@@ -39,7 +39,7 @@ func (db *DB) CustomerWindow(ctx context.Context, f CustomerFilter) (*CustomerWi
 	where := []string{"c.deleted = 0"}
 	var args []any
 	if f.Status != "" {
-		where, args = append(where, "EXISTS (SELECT 1 FROM subscriptions s WHERE s.customer = c.id AND s.status = ? AND s.deleted = 0)"), append(args, f.Status)
+		where, args = append(where, "EXISTS (SELECT 1 FROM subscriptions s INDEXED BY subscriptions_customer WHERE s.customer = c.id AND s.status = ? AND s.deleted = 0)"), append(args, f.Status)
 	}
 	if f.Currency != "" {
 		where, args = append(where, "c.currency = ? COLLATE NOCASE"), append(args, f.Currency)
@@ -48,11 +48,11 @@ func (db *DB) CustomerWindow(ctx context.Context, f CustomerFilter) (*CustomerWi
 		where = append(where, "c.delinquent = 1")
 	}
 	if f.InTrial {
-		where = append(where, "EXISTS (SELECT 1 FROM subscriptions s WHERE s.customer = c.id AND s.status = 'trialing' AND s.deleted = 0)")
+		where = append(where, "EXISTS (SELECT 1 FROM subscriptions s INDEXED BY subscriptions_customer WHERE s.customer = c.id AND s.status = 'trialing' AND s.deleted = 0)")
 	}
 	if f.Canceled {
-		where = append(where, "EXISTS (SELECT 1 FROM subscriptions s WHERE s.customer = c.id AND s.status = 'canceled' AND s.deleted = 0)",
-			"NOT EXISTS (SELECT 1 FROM subscriptions s WHERE s.customer = c.id AND s.status IN ('active','trialing','past_due','unpaid','paused') AND s.deleted = 0)")
+		where = append(where, "EXISTS (SELECT 1 FROM subscriptions s INDEXED BY subscriptions_customer WHERE s.customer = c.id AND s.status = 'canceled' AND s.deleted = 0)",
+			"NOT EXISTS (SELECT 1 FROM subscriptions s INDEXED BY subscriptions_customer WHERE s.customer = c.id AND s.status IN ('active','trialing','past_due','unpaid','paused') AND s.deleted = 0)")
 	}
 	var order string
 	switch f.Sort {

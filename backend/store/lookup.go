@@ -124,7 +124,8 @@ func (db *DB) LookupCustomers(ctx context.Context, terms []LookupTerm, limit int
 				case invoiceNumberRe.MatchString(v):
 					qs = append(qs, exactQ{"invoice number", `(SELECT DISTINCT customer FROM invoices INDEXED BY invoices_number WHERE number = ? COLLATE NOCASE AND deleted = 0) AS i JOIN customers AS c ON c.id = i.customer WHERE 1`})
 				case last4Re.MatchString(v):
-					qs = append(qs, exactQ{"card", `(SELECT customer, max(created) AS at FROM charges INDEXED BY charges_card_last4 WHERE card_last4 = ? AND deleted = 0 AND customer != '' GROUP BY customer) AS h
+					qs = append(qs, exactQ{"card", `(SELECT customer, created AS at FROM charges INDEXED BY charges_card_last4
+						WHERE card_last4 = ? AND deleted = 0 AND customer != '' ORDER BY created DESC LIMIT 500) AS h
 						JOIN customers AS c ON c.id = h.customer WHERE 1 ORDER BY h.at DESC`})
 				}
 			case FieldEmail:
@@ -135,7 +136,7 @@ func (db *DB) LookupCustomers(ctx context.Context, terms []LookupTerm, limit int
 					break
 				}
 				q, order := e.q, ""
-				if i := strings.Index(q, " ORDER BY "); i >= 0 {
+				if i := strings.LastIndex(q, " ORDER BY "); i >= 0 {
 					q, order = q[:i], q[i:]
 				}
 				if err := addOrdered(add, true, e.via, q, order, v); err != nil {
@@ -227,9 +228,9 @@ func lookupFilter(filters, neg []LookupTerm) (string, []any) {
 		var a []any
 		switch t.Field {
 		case FieldStatus:
-			c, a = `EXISTS (SELECT 1 FROM subscriptions WHERE customer = c.id AND status = ? AND deleted = 0)`, []any{t.Value}
+			c, a = `EXISTS (SELECT 1 FROM subscriptions INDEXED BY subscriptions_customer WHERE customer = c.id AND status = ? AND deleted = 0)`, []any{t.Value}
 		case FieldCurrency:
-			c, a = `(c.currency = ? COLLATE NOCASE OR EXISTS (SELECT 1 FROM subscriptions WHERE customer = c.id AND currency = ? COLLATE NOCASE AND deleted = 0))`, []any{t.Value, t.Value}
+			c, a = `(c.currency = ? COLLATE NOCASE OR EXISTS (SELECT 1 FROM subscriptions INDEXED BY subscriptions_customer WHERE customer = c.id AND currency = ? COLLATE NOCASE AND deleted = 0))`, []any{t.Value, t.Value}
 		case FieldMetadata:
 			c, a = `json_extract(c.raw, ?) = ?`, []any{`$.metadata."` + strings.ReplaceAll(t.Key, `"`, `""`) + `"`, t.Value}
 		default:
