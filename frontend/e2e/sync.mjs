@@ -20,6 +20,7 @@ const started = Date.now();
 let step = 'launch';
 const failures = [];
 const timings = {};
+const pageErrorsSeen = [];
 function check(cond, what) {
   if (!cond) failures.push(`${step}: ${what}`);
 }
@@ -36,7 +37,10 @@ try {
   context.setDefaultTimeout(20_000);
   const page = context.pages()[0] ?? (await context.newPage());
   const pageErrors = [];
-  page.on('pageerror', (e) => pageErrors.push(String(e)));
+  page.on('pageerror', (e) => {
+    pageErrors.push(String(e));
+    pageErrorsSeen.push(String(e));
+  });
   const stateValue = page.getByTestId('sync-state-value');
 
   step = 'add sandbox account';
@@ -105,6 +109,7 @@ try {
   check(ours.length === 0, `no page errors: ${JSON.stringify(ours)}`);
 } catch (e) {
   failures.push(`${step}: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}`);
+  if (pageErrorsSeen.length) failures.push(`page errors: ${JSON.stringify(pageErrorsSeen)}`);
   try {
     await context.pages()[0]?.screenshot({ path: join(OUT, 'sync-failed.png'), fullPage: true });
   } catch {
