@@ -386,7 +386,7 @@ func (s *SyncService) detail(demo bool) SyncDetailDTO {
 		Online: s.online, DataAsOf: FormatTime(s.lastAt), IntervalMinutes: st.SyncIntervalMinutes, Gentle: st.Gentle}
 	if s.progress != nil {
 		p := *s.progress
-		p.Types = append([]SyncTypeDTO(nil), p.Types...)
+		p.Types = append([]SyncTypeDTO{}, p.Types...) // never null in JSON
 		d.Progress = &p
 	}
 	if s.last != nil {
