@@ -105,6 +105,7 @@ test-e2e: build
 	WAILS=$(WAILS) scripts/e2e-browser.sh
 	WAILS=$(WAILS) scripts/e2e-accounts.sh
 	WAILS=$(WAILS) scripts/e2e-dashboard.sh
+	WAILS=$(WAILS) scripts/e2e-sync.sh
 
 # kill -9 soak: many more crash/resume rounds than the 20 of make test.
 soak:
