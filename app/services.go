@@ -26,11 +26,12 @@ type Options struct {
 
 // Services groups the services bound to the webview. It is not bound itself.
 type Services struct {
-	App      *AppService
-	Accounts *AccountsService
-	Settings *SettingsService
-	Sync     *SyncService
-	Metrics  *MetricsService
+	App       *AppService
+	Accounts  *AccountsService
+	Settings  *SettingsService
+	Sync      *SyncService
+	Metrics   *MetricsService
+	Customers *CustomersService
 	// Tracker is where the sync engine reports its state; SyncService reads it.
 	Tracker *SyncTracker
 }
@@ -78,6 +79,8 @@ func New(opts Options) *Services {
 	}
 	svcs.Metrics = NewMetricsService(MetricsOptions{CachePath: CachePathOf(svcs, opts.Manager, opts.Getenv),
 		Saver: opts.Saver, Emitter: opts.Emitter, Logger: opts.Logger, Now: opts.Now})
+	svcs.Customers = NewCustomersService(CustomersOptions{CachePath: CachePathOf(svcs, opts.Manager, opts.Getenv),
+		Saver: opts.Saver, Logger: opts.Logger})
 	return svcs
 }
 
@@ -89,7 +92,7 @@ func (s *Services) Startup(ctx context.Context) {
 
 // Bind lists the services to bind to the webview.
 func (s *Services) Bind() []any {
-	return []any{s.App, s.Accounts, s.Settings, s.Sync, s.Metrics}
+	return []any{s.App, s.Accounts, s.Settings, s.Sync, s.Metrics, s.Customers}
 }
 
 // lifecycle holds the application context shared by the services.

@@ -32,3 +32,24 @@ func TestNewBindsMetrics(t *testing.T) {
 		t.Fatal("SaveCSV without a saver: want an error")
 	}
 }
+
+// New wires the CustomersService and binds it; without an account a search says so.
+func TestNewBindsCustomers(t *testing.T) {
+	t.Setenv("BILLFOLD_HOME", t.TempDir())
+	s := New(Options{Getenv: func(string) string { return "" }})
+	if s.Customers == nil {
+		t.Fatal("Services.Customers is nil")
+	}
+	found := false
+	for _, b := range s.Bind() {
+		if b == any(s.Customers) {
+			found = true
+		}
+	}
+	if !found {
+		t.Fatal("Bind() does not list the CustomersService")
+	}
+	if _, err := s.Customers.Search("jane"); backend.ErrorCode(err) != backend.ENOTFOUND {
+		t.Fatalf("Search without an account: err = %v, want ENOTFOUND", err)
+	}
+}
