@@ -96,6 +96,11 @@ func TestDemo(t *testing.T) {
 	if code, out, _ := h.run("", "accounts", "list"); code != 0 || !strings.Contains(out, "DEMO") {
 		t.Errorf("accounts list does not show DEMO: %s", out)
 	}
+	// with the demo as the only account, sync says what the demo is instead of
+	// looking for a key that does not exist
+	if code, _, errs := h.run("", "sync"); code != ExitUsage || !strings.Contains(errs, "demo workspace") || strings.Count(errs, "\n") != 1 {
+		t.Errorf("sync of the demo: %d %q", code, errs)
+	}
 	if code, _, errs := h.run("", "demo", "--customers", "0"); code != ExitUsage || !strings.Contains(errs, "--customers") {
 		t.Errorf("bad flag: %d %s", code, errs)
 	}

@@ -83,6 +83,9 @@ func openTarget(ctx context.Context, env *Env, f targetFlags) (*syncTarget, erro
 		if err != nil {
 			return nil, err
 		}
+		if a.Demo {
+			return nil, Usage("%s is the demo workspace, a snapshot built on this computer with no Stripe account behind it: rebuild it with `billfold demo`, or add a real account with `billfold accounts add`", a.ID)
+		}
 		acct = &a
 	}
 	key, err := v.Key(ctx, ref)
