@@ -94,7 +94,7 @@ test-go: deps-spec
 # The real Secret Service: gnome-keyring in a private D-Bus session, never the user's.
 test-keyring:
 	XDG_DATA_HOME=$$(mktemp -d) XDG_RUNTIME_DIR=$$(mktemp -d) BILLFOLD_KEYRING_TEST=1 CI=true dbus-run-session -- sh -c \
-	  'printf pw | gnome-keyring-daemon --unlock --components=secrets >/dev/null && $(GO) test -count=1 -run Keyring ./backend/vault/...'
+	  'printf pw | gnome-keyring-daemon --unlock --components=secrets >/dev/null && $(GO) test -count=1 -run Keyring ./backend/vault/... .'
 
 test-frontend: bindings
 	cd frontend && npm run check && npm test
