@@ -1,3 +1,5 @@
+// First: a valid navigator.language before any module builds an Intl formatter.
+import './lib/locale-guard';
 import { mount } from 'svelte';
 import App from './App.svelte';
 import './app.css';
