@@ -43,11 +43,7 @@ func TestCrashResume(t *testing.T) {
 		runs = n
 	}
 	dir := t.TempDir()
-	bin := filepath.Join(dir, "billfold")
-	build := exec.Command("go", "build", "-o", bin, ".")
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
+	bin := buildBillfold(t, dir)
 
 	data, err := sandbox.Generate(sandbox.GenOptions{Seed: 11, Customers: 300})
 	if err != nil {
@@ -125,16 +121,27 @@ func TestCrashResume(t *testing.T) {
 		t.Fatalf("verify after %d kills found drift or failed: %v\n%s", killed, err, out)
 	}
 	assertExact(t, dbPath, srv.Data())
-	assertNoKey(t, apiKey, dir, output.Bytes())
+	assertNoKey(t, apiKey, dir, output.Bytes(), "cache.db")
+}
+
+// buildBillfold builds the real binary (headless face) into dir.
+func buildBillfold(t *testing.T, dir string) string {
+	t.Helper()
+	bin := filepath.Join(dir, "billfold")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	return bin
 }
 
 // assertNoKey is reliability.md's canary: after syncs, kills and a verify,
-// the full key is in no file under the test's folders (the cache, its WAL,
-// BILLFOLD_HOME) and in no output.
-func assertNoKey(t *testing.T, key, dir string, output []byte) {
+// the full key is in no file under dir (the cache, its WAL, BILLFOLD_HOME)
+// and in no output. A file whose name ends in cacheSuffix must be among
+// those read, so the check cannot pass on an empty folder.
+func assertNoKey(t *testing.T, key, dir string, output []byte, cacheSuffix string) {
 	t.Helper()
 	if bytes.Contains(output, []byte(key)) {
-		t.Errorf("the API key appears in the command output")
+		t.Errorf("the API key %s… appears in the command output", key[:12])
 	}
 	sawCache := false
 	err := filepath.WalkDir(dir, func(path string, d os.DirEntry, err error) error {
@@ -145,9 +152,9 @@ func assertNoKey(t *testing.T, key, dir string, output []byte) {
 		if err != nil {
 			return err
 		}
-		sawCache = sawCache || strings.HasSuffix(path, "cache.db")
+		sawCache = sawCache || strings.HasSuffix(path, cacheSuffix)
 		if bytes.Contains(b, []byte(key)) {
-			t.Errorf("the API key appears in %s", path)
+			t.Errorf("the API key %s… appears in %s", key[:12], path)
 		}
 		return nil
 	})
@@ -155,7 +162,7 @@ func assertNoKey(t *testing.T, key, dir string, output []byte) {
 		t.Fatal(err)
 	}
 	if !sawCache {
-		t.Fatal("the canary did not read the cache file")
+		t.Fatalf("the canary read no *%s file under %s", cacheSuffix, dir)
 	}
 }
 
